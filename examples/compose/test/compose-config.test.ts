@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { copyFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { requireService } from '@playtally/core/testing';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const run = promisify(execFile);
+const stacks = ['rabbitmq', 'kafka', 'redis'] as const;
+const composeDir = join(import.meta.dirname, '..');
+
+const available = await requireService('docker-compose (Debian package docker-compose)', () =>
+  run('docker-compose', ['version']),
+);
+
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: unknown[];
+  depends_on?: Record<string, unknown>;
+  healthcheck?: unknown;
+}
+
+/** `docker-compose config` of a stack, with its `.env.example` as the `.env`. */
+async function resolvedConfig(
+  stack: string,
+): Promise<{ services: Record<string, ComposeService> }> {
+  const dir = join(composeDir, stack);
+  await copyFile(join(dir, '.env.example'), join(dir, '.env'));
+  try {
+    const { stdout } = await run('docker-compose', ['config'], { cwd: dir });
+    return parse(stdout);
+  } finally {
+    await rm(join(dir, '.env'), { force: true });
+  }
+}
+
+describe.skipIf(!available)('compose stacks', () => {
+  it.each(stacks)(
+    '%s passes docker-compose config with an api, two workers, postgres and a healthy broker',
+    async (stack) => {
+      const { services } = await resolvedConfig(stack);
+      expect(Object.keys(services).sort()).toEqual(
+        ['api', stack, 'postgres', 'worker-1', 'worker-2'].sort(),
+      );
+      expect(services.api?.command).toEqual(['api']);
+      expect(services['worker-1']?.command).toEqual(['worker']);
+      expect(services['worker-2']?.command).toEqual(['worker']);
+      expect(services[stack]?.healthcheck).toBeDefined();
+      for (const name of ['api', 'worker-1', 'worker-2']) {
+        expect(services[name]?.depends_on).toHaveProperty(stack);
+        expect(JSON.stringify(services[name]?.volumes)).toContain('/data/blobs');
+      }
+    },
+  );
+
+  it('differ only in TRANSPORT_URL between brokers', async () => {
+    const environments = await Promise.all(
+      stacks.map(async (stack) => (await resolvedConfig(stack)).services.api?.environment ?? {}),
+    );
+    const urls = environments.map((env) => env.TRANSPORT_URL);
+    expect(urls).toEqual([
+      'amqp://playtally:playtally@rabbitmq:5672',
+      'kafka://kafka:9092',
+      'redis://redis:6379',
+    ]);
+    const withoutUrl = environments.map(({ TRANSPORT_URL: _url, ...rest }) => rest);
+    expect(withoutUrl[1]).toEqual(withoutUrl[0]);
+    expect(withoutUrl[2]).toEqual(withoutUrl[0]);
+  });
+});

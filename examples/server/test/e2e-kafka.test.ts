@@ -1,0 +1,35 @@
+import { requireService } from '@playtally/core/testing';
+import { describe } from 'vitest';
+import {
+  createTestKafka,
+  probeKafka,
+  TEST_BROKERS,
+} from '../../../packages/transport-kafka/src/test-broker.js';
+import { describeEndToEnd } from './end-to-end.js';
+import { POSTGRES_URL, probePostgres } from './postgres.js';
+
+const available =
+  (await requireService(
+    `Kafka at ${TEST_BROKERS.join(',')} (scripts/kafka/start.sh)`,
+    probeKafka,
+  )) && (await requireService(`PostgreSQL at ${POSTGRES_URL}`, probePostgres));
+
+describe.skipIf(!available)('end to end over Kafka', () => {
+  describeEndToEnd('Kafka', {
+    composeStack: 'kafka',
+    transportUrl: `kafka://${TEST_BROKERS.join(',')}`,
+    async deleteTopics(topics) {
+      const admin = createTestKafka().admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const doomed = topics
+          .flatMap((topic) => [topic, `${topic}.dead-letter`])
+          .filter((topic) => existing.has(topic));
+        if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  });
+});

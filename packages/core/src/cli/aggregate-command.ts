@@ -1,0 +1,150 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { aggregateCsv } from '../engine/aggregate-csv.js';
+import type { AggregateStatistics, InvalidRowPolicy } from '../engine/types.js';
+import { formatBytes, parseByteSize } from './byte-size.js';
+import { type CliCommand, type CliContext, ExitCode, UsageError } from './cli-command.js';
+import { createProgressBar } from './progress-bar.js';
+
+const USAGE = `Usage: playtally aggregate <file|-> [options]
+
+Totals the plays per song and day of a CSV with the columns Song, Date and
+Number of Plays, and writes Song,Date,Total Number of Plays for Date sorted by
+song (Unicode code point order) and date. "-" reads standard input.
+
+Options:
+  -o, --output <file>         write here (atomically, via a temporary file
+                              renamed on success) instead of standard output
+      --on-invalid fail|skip  fail at the first bad row (default), or skip
+                              bad rows and report how many
+      --memory-budget <size>  memory for the group table before sorted runs
+                              spill to disk (default 256MiB)
+      --temp-dir <dir>        where spill files go (default: the OS temp dir)
+      --max-record <size>     longest record accepted (default 1MiB)
+  -h, --help                  show this help
+
+A progress bar with rate and ETA goes to stderr when stderr is a terminal.
+Exit codes: 0 done, 1 bad input, 2 usage error, 3 I/O or other failure,
+130 interrupted (Ctrl-C).`;
+
+/** `playtally aggregate`: the engine on a file or standard input. */
+export const aggregateCommand: CliCommand = {
+  name: 'aggregate',
+  summary: 'total the plays per song and day of a CSV file',
+  usage: USAGE,
+  async run(args, context) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        'on-invalid': { type: 'string', default: 'fail' },
+        'memory-budget': { type: 'string', default: '256MiB' },
+        'temp-dir': { type: 'string' },
+        'max-record': { type: 'string', default: '1MiB' },
+      },
+    });
+    if (positionals.length !== 1)
+      throw new UsageError('aggregate takes one input: a file, or - for standard input');
+    const onInvalid = values['on-invalid'];
+    if (onInvalid !== 'fail' && onInvalid !== 'skip') {
+      throw new UsageError(`--on-invalid must be fail or skip, got "${onInvalid}"`);
+    }
+    const memoryBudget = parseByteSize(values['memory-budget'], '--memory-budget');
+    const maxRecordBytes = parseByteSize(values['max-record'], '--max-record');
+    const inputPath = positionals[0]!;
+    const input = await openInput(inputPath, context);
+    const output =
+      values.output === undefined ? standardOutput(context) : fileOutput(values.output);
+    const progress = createProgressBar(
+      context,
+      input.size === undefined ? {} : { totalBytes: input.size },
+    );
+    try {
+      const statistics = await aggregateCsv(input.stream, output.stream, {
+        onInvalid: onInvalid as InvalidRowPolicy,
+        memoryBudget,
+        maxRecordBytes,
+        signal: context.signal,
+        progressIntervalMs: 100,
+        onProgress: (p) => progress.update(p),
+        ...(values['temp-dir'] === undefined ? {} : { tempDir: values['temp-dir'] }),
+      });
+      progress.clear();
+      await output.commit();
+      report(statistics, context);
+      return ExitCode.Ok;
+    } catch (error) {
+      progress.clear();
+      input.stream.destroy();
+      await output.discard();
+      throw error;
+    }
+  },
+};
+
+async function openInput(
+  path: string,
+  context: CliContext,
+): Promise<{ stream: Readable; size?: number }> {
+  if (path === '-') return { stream: context.stdin };
+  const info = await stat(path);
+  if (info.isDirectory())
+    throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+  return {
+    stream: createReadStream(path, { highWaterMark: 1 << 20 }),
+    ...(info.isFile() ? { size: info.size } : {}),
+  };
+}
+
+interface Output {
+  readonly stream: Writable;
+  /** Makes the output visible (renames the temporary file into place). */
+  commit(): Promise<void>;
+  /** Removes a partial output. */
+  discard(): Promise<void>;
+}
+
+function standardOutput(context: CliContext): Output {
+  return { stream: context.stdout, commit: async () => {}, discard: async () => {} };
+}
+
+function fileOutput(path: string): Output {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  const stream = createWriteStream(temporary, { highWaterMark: 1 << 20 });
+  // Errors reach the engine through its own listener; this one keeps a late one from crashing.
+  stream.on('error', () => {});
+  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+  return {
+    stream,
+    async commit() {
+      await closed;
+      await rename(temporary, path);
+    },
+    async discard() {
+      stream.destroy();
+      await closed;
+      await rm(temporary, { force: true });
+    },
+  };
+}
+
+function report(statistics: AggregateStatistics, context: CliContext): void {
+  const { rowsRead, groupsWritten, durationMs, bytesRead, rowsRejected, rejectedExamples } =
+    statistics;
+  if (context.stderr.isTTY) {
+    const rate = durationMs > 0 ? `, ${formatBytes((bytesRead / durationMs) * 1000)}/s` : '';
+    context.stderr.write(
+      `${rowsRead.toLocaleString('en-US')} rows → ${groupsWritten.toLocaleString('en-US')} groups in ${(durationMs / 1000).toFixed(1)} s${rate}\n`,
+    );
+  }
+  if (rowsRejected > 0) {
+    const examples = rejectedExamples.map((row) => `  line ${row.line}: ${row.reason}\n`).join('');
+    context.stderr.write(
+      `playtally: skipped ${rowsRejected.toLocaleString('en-US')} invalid rows, for example:\n${examples}`,
+    );
+  }
+}

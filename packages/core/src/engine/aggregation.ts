@@ -1,0 +1,160 @@
+import { tmpdir } from 'node:os';
+import { PlaytallyError } from '../errors.js';
+import { abortable, checkAborted } from './abort.js';
+import { CsvScanner } from './csv-scanner.js';
+import type { GroupCursor } from './group-cursor.js';
+import { MergeCursor } from './merge-cursor.js';
+import { RowAggregator } from './row-aggregator.js';
+import { sortTable } from './sorted-table.js';
+import { sourceChunks } from './source-chunks.js';
+import { SpillRuns } from './spill-runs.js';
+import type { AggregateOptions, AggregateStatistics, ByteSource } from './types.js';
+
+/** Default of {@link AggregateOptions.memoryBudget}: 256 MiB. */
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+/** Default of {@link AggregateOptions.maxRecordBytes}: 1 MiB. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+/** Internal knobs, fixed in production; tests turn them down to reach rare paths with small inputs. */
+export interface EngineTuning {
+  /** Bytes gathered before a scan. */
+  readonly minBatchBytes: number;
+  /** Runs merged at once. */
+  readonly maxFanIn: number;
+}
+
+/** The tuning every public entry point uses. */
+export const DEFAULT_TUNING: EngineTuning = { minBatchBytes: 64 * 1024, maxFanIn: 64 };
+
+/** The input, read and grouped: a sorted cursor to write out, then `dispose()`. */
+export interface Aggregation {
+  readonly cursor: GroupCursor;
+  /** The statistics, timed up to now. */
+  statistics(groupsWritten: number): AggregateStatistics;
+  /** Closes run files and removes the temporary directory. Idempotent; never throws. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Reads the whole input through the scanner into the group table, spilling sorted runs when
+ * the table outgrows the memory budget, and returns a cursor over all groups in output order
+ * (the sorted table, or the k-way merge of the runs and the table). Everything it created is
+ * released before it rejects.
+ */
+export async function aggregate(
+  input: ByteSource,
+  options: AggregateOptions = {},
+  tuning: EngineTuning = DEFAULT_TUNING,
+): Promise<Aggregation> {
+  const startedAt = performance.now();
+  const settings = resolveOptions(options);
+  const { signal } = options;
+  checkAborted(signal);
+  const rows = new RowAggregator(
+    settings.onInvalid,
+    settings.maxRejectedExamples,
+    settings.memoryBudget,
+  );
+  const scanner = new CsvScanner(rows, settings.maxRecordBytes, tuning.minBatchBytes);
+  const runs = new SpillRuns(settings.tempDir, signal, tuning.maxFanIn);
+  const chunks = sourceChunks(input);
+  let bytesRead = 0;
+  let reportedAt = performance.now();
+  const report = () => options.onProgress?.({ bytesRead, rowsRead: scanner.rowsRead });
+  let spilledRuns = 0;
+  const spill = async () => {
+    checkAborted(signal);
+    spilledRuns++;
+    await runs.write(sortTable(rows.table, rows.songs));
+    rows.clear();
+  };
+
+  let cursor: GroupCursor;
+  try {
+    for (;;) {
+      const next = await abortable(chunks.next(), signal);
+      if (next.done) break;
+      bytesRead += next.value.length;
+      scanner.append(next.value);
+      if (!scanner.ready) continue;
+      while (scanner.scan(false)) await spill();
+      checkAborted(signal);
+      if (options.onProgress && performance.now() - reportedAt >= settings.progressIntervalMs) {
+        reportedAt = performance.now();
+        report();
+      }
+    }
+    while (scanner.scan(true)) await spill();
+    scanner.finish();
+    report();
+    if (runs.count === 0) {
+      cursor = sortTable(rows.table, rows.songs);
+    } else {
+      await runs.compact();
+      const sources = runs.cursors();
+      if (rows.hasGroups) sources.push(sortTable(rows.table, rows.songs));
+      cursor = new MergeCursor(sources);
+    }
+  } catch (error) {
+    chunks.return?.().catch(() => {});
+    await runs.dispose();
+    throw error;
+  }
+  return {
+    cursor,
+    statistics: (groupsWritten) => ({
+      bytesRead,
+      rowsRead: scanner.rowsRead,
+      rowsRejected: rows.rowsRejected,
+      rejectedExamples: rows.rejectedExamples,
+      groupsWritten,
+      spilledRuns,
+      durationMs: Math.round(performance.now() - startedAt),
+    }),
+    dispose: async () => {
+      cursor.close();
+      await runs.dispose().catch(() => {});
+    },
+  };
+}
+
+interface Settings {
+  onInvalid: 'fail' | 'skip';
+  memoryBudget: number;
+  maxRecordBytes: number;
+  tempDir: string;
+  progressIntervalMs: number;
+  maxRejectedExamples: number;
+}
+
+function resolveOptions(options: AggregateOptions): Settings {
+  const settings: Settings = {
+    onInvalid: options.onInvalid ?? 'fail',
+    memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    tempDir: options.tempDir ?? tmpdir(),
+    progressIntervalMs: options.progressIntervalMs ?? 250,
+    maxRejectedExamples: options.maxRejectedExamples ?? 5,
+  };
+  if (settings.onInvalid !== 'fail' && settings.onInvalid !== 'skip') {
+    throw invalidOption('onInvalid', 'must be "fail" or "skip"');
+  }
+  for (const name of [
+    'memoryBudget',
+    'maxRecordBytes',
+    'progressIntervalMs',
+    'maxRejectedExamples',
+  ] as const) {
+    const value = settings[name];
+    if (!Number.isFinite(value) || value < 0)
+      throw invalidOption(name, 'must be a non-negative number');
+  }
+  if (settings.maxRecordBytes < 64) throw invalidOption('maxRecordBytes', 'must be at least 64');
+  return settings;
+}
+
+function invalidOption(name: string, rule: string): PlaytallyError {
+  return new PlaytallyError('VALIDATION_FAILED', `option ${name} ${rule}`, {
+    details: { option: name },
+  });
+}

@@ -1,0 +1,102 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeBlobStoreContract } from '../testing/index.js';
+import { createFsBlobStore } from './fs-blob-store.js';
+
+const directories: string[] = [];
+
+async function temporaryDirectory(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'playtally-blobs-'));
+  directories.push(directory);
+  return directory;
+}
+
+async function filesUnder(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(
+    () => [],
+  );
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(directory, join(entry.parentPath, entry.name)));
+}
+
+afterEach(async () => {
+  await Promise.all(
+    directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
+  );
+});
+
+describeBlobStoreContract('fs', async () => {
+  const directory = join(await temporaryDirectory(), 'blobs');
+  return { store: createFsBlobStore({ directory }), listResidue: () => filesUnder(directory) };
+});
+
+describe('createFsBlobStore', () => {
+  it('lays blobs out as <directory>/<prefix>/<uuid> and creates the directory on first write', async () => {
+    const directory = join(await temporaryDirectory(), 'deep', 'blobs');
+    const blobs = createFsBlobStore({ directory });
+    const { key } = await blobs.put([Buffer.from('plays')], { prefix: 'uploads' });
+    expect(key).toMatch(/^uploads\/[0-9a-f-]{36}$/);
+    expect(await filesUnder(directory)).toEqual([key]);
+  });
+
+  it('never reads a file outside its directory, whatever the key says', async () => {
+    const parent = await temporaryDirectory();
+    const directory = join(parent, 'blobs');
+    await mkdir(join(directory, 'uploads'), { recursive: true });
+    await writeFile(join(parent, 'secret'), 'top secret');
+    await writeFile(join(directory, 'uploads', 'plain-name'), 'not a key');
+    const blobs = createFsBlobStore({ directory });
+    for (const key of [
+      '../secret',
+      join(parent, 'secret'),
+      'uploads/../../secret',
+      'uploads/plain-name',
+    ]) {
+      await expect(blobs.read(key)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await blobs.stat(key)).toBeUndefined();
+      await blobs.delete(key);
+    }
+    expect((await filesUnder(parent)).sort()).toEqual(['blobs/uploads/plain-name', 'secret']);
+  });
+
+  it('keeps a half-written blob invisible: only the finished rename shows it', async () => {
+    const directory = await temporaryDirectory();
+    const blobs = createFsBlobStore({ directory });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const source = (async function* () {
+      yield Buffer.from('first half,');
+      await gate;
+      yield Buffer.from('second half');
+    })();
+    const pending = blobs.put(source, { prefix: 'uploads' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const during = await filesUnder(directory);
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatch(/^uploads\/\.tmp-/);
+    release();
+    const { key } = await pending;
+    expect(await filesUnder(directory)).toEqual([key]);
+  });
+
+  it('stops reading the source as soon as maxBytes is exceeded', async () => {
+    const blobs = createFsBlobStore({ directory: await temporaryDirectory() });
+    let pulled = 0;
+    const endless = (function* () {
+      for (;;) {
+        pulled += 1;
+        yield new Uint8Array(1024);
+      }
+    })();
+    await expect(blobs.put(endless, { maxBytes: 10 * 1024 })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      details: { maxBytes: 10 * 1024 },
+    });
+    expect(pulled).toBe(11);
+  });
+});

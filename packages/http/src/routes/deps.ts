@@ -1,0 +1,19 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { EventHub, JobService, Logger, MessageService } from '@playtally/core';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
+
+/** The OpenAPI app every route file registers on. */
+export type ApiApp = OpenAPIHono;
+
+/** What the route files need, assembled once by `createApp`. */
+export interface RouteDeps {
+  readonly jobs: JobService;
+  readonly messages: MessageService;
+  readonly hub: EventHub;
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  readonly maxUploadBytes: number;
+  readonly maxMessageBytes: number;
+  /** Named readiness checks run by `/readyz`. */
+  readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
+}

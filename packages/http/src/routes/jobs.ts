@@ -1,0 +1,222 @@
+import { Readable } from 'node:stream';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type InvalidRowPolicy, PlaytallyError } from '@playtally/core';
+import type { Context } from 'hono';
+import { errorResponse } from '../schemas/error.js';
+import {
+  JobIdParamsSchema,
+  JobSchema,
+  SubmitJobQuerySchema,
+  UploadFormSchema,
+} from '../schemas/job.js';
+import { PageQuerySchema, pageSchema } from '../schemas/page.js';
+import { V1_SECURITY } from '../schemas/security.js';
+import { attachmentDisposition, resultFileName } from '../upload/content-disposition.js';
+import { receiveMultipartFile } from '../upload/multipart.js';
+import type { ApiApp, RouteDeps } from './deps.js';
+import { toJobView } from './job-view.js';
+
+const RAW_CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'];
+/** Room for the multipart boundaries and headers around the file. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+const submitRoute = createRoute({
+  method: 'post',
+  path: '/v1/jobs',
+  security: V1_SECURITY,
+  tags: ['jobs'],
+  summary: 'Upload a CSV of song plays and queue its aggregation',
+  description:
+    'Send the file as multipart field `file`, or as a raw `text/csv` body. The upload is streamed to storage, never buffered.',
+  request: {
+    query: SubmitJobQuerySchema,
+    body: {
+      required: true,
+      content: {
+        'multipart/form-data': { schema: UploadFormSchema },
+        'text/csv': { schema: z.string().openapi({ format: 'binary' }) },
+      },
+    },
+  },
+  responses: {
+    202: {
+      description: 'Queued; follow `links.self` or the events WebSocket.',
+      content: { 'application/json': { schema: JobSchema } },
+    },
+    400: errorResponse('No file, or a malformed form or query.'),
+    401: errorResponse('Missing or wrong API key.'),
+    413: errorResponse('The upload is larger than the limit.'),
+    415: errorResponse('Neither multipart/form-data nor a CSV body.'),
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs',
+  security: V1_SECURITY,
+  tags: ['jobs'],
+  summary: 'List jobs, newest first',
+  request: { query: PageQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of jobs.',
+      content: { 'application/json': { schema: pageSchema(JobSchema, 'JobPage') } },
+    },
+    400: errorResponse('Invalid paging parameters.'),
+    401: errorResponse('Missing or wrong API key.'),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  security: V1_SECURITY,
+  tags: ['jobs'],
+  summary: "A job's status, progress, attempts, error, statistics and timestamps",
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: { description: 'The job.', content: { 'application/json': { schema: JobSchema } } },
+    401: errorResponse('Missing or wrong API key.'),
+    404: errorResponse('No such job.'),
+  },
+});
+
+const resultRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}/result',
+  security: V1_SECURITY,
+  tags: ['jobs'],
+  summary: 'Download the output CSV of a succeeded job (streamed)',
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: {
+      description: 'Song,Date,Total Number of Plays for Date — one row per song and day.',
+      content: { 'text/csv': { schema: z.string() } },
+    },
+    401: errorResponse('Missing or wrong API key.'),
+    404: errorResponse('No such job.'),
+    409: errorResponse('The job has no result (yet); `details.status` says why.'),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: 'delete',
+  path: '/v1/jobs/{id}',
+  security: V1_SECURITY,
+  tags: ['jobs'],
+  summary: 'Cancel a queued or processing job',
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: {
+      description: 'The cancelled job.',
+      content: { 'application/json': { schema: JobSchema } },
+    },
+    401: errorResponse('Missing or wrong API key.'),
+    404: errorResponse('No such job.'),
+    409: errorResponse('The job has already succeeded or failed.'),
+  },
+});
+
+/** Registers the `/v1/jobs` routes. */
+export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
+  app.openAPIRegistry.registerPath(submitRoute);
+  app.post('/v1/jobs', (c) => submitJob(c, deps));
+
+  app.openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await deps.jobs.list({
+      ...(limit === undefined ? {} : { limit }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    return c.json({ items: page.items.map(toJobView), nextCursor: page.nextCursor }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const job = await deps.jobs.get(c.req.valid('param').id);
+    return c.json(toJobView(job), 200);
+  });
+
+  app.openAPIRegistry.registerPath(resultRoute);
+  app.get('/v1/jobs/:id/result', async (c) => {
+    const { job, size, stream } = await deps.jobs.openResult(c.req.param('id'));
+    return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Length': String(size),
+      'Content-Disposition': attachmentDisposition(resultFileName(job.filename)),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, max-age=0',
+    });
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const job = await deps.jobs.cancel(c.req.valid('param').id);
+    return c.json(toJobView(job), 200);
+  });
+}
+
+async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
+  const query = SubmitJobQuerySchema.safeParse(c.req.query());
+  if (!query.success) {
+    throw new PlaytallyError('VALIDATION_FAILED', 'onInvalid must be "fail" or "skip"', {
+      details: { issues: query.error.issues },
+    });
+  }
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  const declaredBytes = Number.isFinite(declared) ? declared : undefined;
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  let job: Awaited<ReturnType<RouteDeps['jobs']['submit']>>;
+  if (mediaType === 'multipart/form-data') {
+    if (declaredBytes !== undefined && declaredBytes > deps.maxUploadBytes + MULTIPART_OVERHEAD) {
+      throw tooLarge(deps.maxUploadBytes);
+    }
+    job = await receiveMultipartFile(c.req.raw, {
+      onFile: (file, filename, fields) =>
+        deps.jobs.submit({
+          source: file,
+          filename: filename ?? query.data.filename,
+          onInvalid: async () => parsePolicy((await fields).onInvalid) ?? query.data.onInvalid,
+        }),
+    });
+  } else if (mediaType && RAW_CSV_TYPES.includes(mediaType)) {
+    const body = c.req.raw.body;
+    if (!body) throw new PlaytallyError('INVALID_INPUT', 'the request has no body: send a CSV');
+    job = await deps.jobs.submit({
+      source: body,
+      filename: query.data.filename,
+      onInvalid: query.data.onInvalid,
+      declaredBytes,
+    });
+  } else if (!mediaType && (!c.req.raw.body || declaredBytes === 0)) {
+    throw new PlaytallyError(
+      'INVALID_INPUT',
+      'no file: send the CSV as multipart field "file" or as a text/csv body',
+    );
+  } else {
+    throw new PlaytallyError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType || 'no content type'}`,
+      { details: { contentType: mediaType ?? null } },
+    );
+  }
+  const view = toJobView(job);
+  c.header('Location', view.links.self);
+  return c.json(view, 202);
+}
+
+function parsePolicy(value: string | undefined): InvalidRowPolicy | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'fail' || value === 'skip') return value;
+  throw new PlaytallyError(
+    'VALIDATION_FAILED',
+    `onInvalid must be "fail" or "skip", not "${value}"`,
+    {
+      details: { issues: [{ path: ['onInvalid'], message: 'expected "fail" or "skip"' }] },
+    },
+  );
+}
+
+function tooLarge(maxBytes: number): PlaytallyError {
+  return new PlaytallyError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`, {
+    details: { maxBytes },
+  });
+}

@@ -1,0 +1,120 @@
+import { createRoute } from '@hono/zod-openapi';
+import { PlaytallyError } from '@playtally/core';
+import type { Context } from 'hono';
+import { errorResponse } from '../schemas/error.js';
+import {
+  MessageBodySchema,
+  MessageIdParamsSchema,
+  MessageSchema,
+  PostMessageQuerySchema,
+} from '../schemas/message.js';
+import { PageQuerySchema, pageSchema } from '../schemas/page.js';
+import { V1_SECURITY } from '../schemas/security.js';
+import { readLimitedText } from '../upload/limited-body.js';
+import type { ApiApp, RouteDeps } from './deps.js';
+
+const postRoute = createRoute({
+  method: 'post',
+  path: '/v1/messages',
+  security: V1_SECURITY,
+  tags: ['messages'],
+  summary: 'Post a JSON message: stored, published, consumed, and shown live',
+  description:
+    'Any JSON object; where a schema is registered for the message type (`?type=` or the `ce-type` header), it must satisfy it.',
+  request: {
+    query: PostMessageQuerySchema,
+    body: { required: true, content: { 'application/json': { schema: MessageBodySchema } } },
+  },
+  responses: {
+    202: {
+      description: 'Stored as received; `message.consumed` follows on the events WebSocket.',
+      content: { 'application/json': { schema: MessageSchema } },
+    },
+    400: errorResponse('Not JSON, not an object, or not valid for its type (`details.issues`).'),
+    401: errorResponse('Missing or wrong API key.'),
+    413: errorResponse('The body is larger than the limit (64 KiB by default).'),
+    415: errorResponse('The body is not application/json.'),
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/messages',
+  security: V1_SECURITY,
+  tags: ['messages'],
+  summary: 'List messages, newest first',
+  request: { query: PageQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of messages.',
+      content: { 'application/json': { schema: pageSchema(MessageSchema, 'MessagePage') } },
+    },
+    400: errorResponse('Invalid paging parameters.'),
+    401: errorResponse('Missing or wrong API key.'),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/messages/{id}',
+  security: V1_SECURITY,
+  tags: ['messages'],
+  summary: 'One message',
+  request: { params: MessageIdParamsSchema },
+  responses: {
+    200: {
+      description: 'The message.',
+      content: { 'application/json': { schema: MessageSchema } },
+    },
+    401: errorResponse('Missing or wrong API key.'),
+    404: errorResponse('No such message.'),
+  },
+});
+
+/** Registers the `/v1/messages` routes. */
+export function registerMessageRoutes(app: ApiApp, deps: RouteDeps): void {
+  app.openAPIRegistry.registerPath(postRoute);
+  app.post('/v1/messages', (c) => postMessage(c, deps));
+
+  app.openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await deps.messages.list({
+      ...(limit === undefined ? {} : { limit }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    return c.json({ items: page.items.map((m) => ({ ...m })), nextCursor: page.nextCursor }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const message = await deps.messages.get(c.req.valid('param').id);
+    return c.json({ ...message }, 200);
+  });
+}
+
+async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+    throw new PlaytallyError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `send the message as application/json, not ${mediaType || 'no content type'}`,
+      { details: { contentType: mediaType || null } },
+    );
+  }
+  const text = await readLimitedText(c.req.raw, deps.maxMessageBytes);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new PlaytallyError('VALIDATION_FAILED', `the body is not valid JSON: ${reason}`, {
+      details: { issues: [{ path: [], message: reason, code: 'invalid_json' }] },
+    });
+  }
+  const stored = await deps.messages.post({
+    data,
+    type: c.req.header('ce-type') ?? c.req.query('type'),
+    source: c.req.header('ce-source'),
+  });
+  c.header('Location', `/v1/messages/${encodeURIComponent(stored.id)}`);
+  return c.json(stored, 202);
+}

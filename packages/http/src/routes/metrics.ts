@@ -1,0 +1,26 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ApiApp, RouteDeps } from './deps.js';
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  tags: ['operations'],
+  summary: 'Prometheus metrics (text format 0.0.4)',
+  responses: {
+    200: {
+      description:
+        'playtally_jobs{status}, playtally_job_queue_latency_seconds, playtally_processed_bytes_total, playtally_http_request_duration_seconds, …',
+      content: { 'text/plain': { schema: z.string() } },
+    },
+  },
+});
+
+/** Registers `/metrics`. */
+export function registerMetricsRoutes(app: ApiApp, deps: RouteDeps): void {
+  app.openAPIRegistry.registerPath(metricsRoute);
+  app.get('/metrics', async (c) =>
+    c.body(await deps.metrics.registry.render(), 200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    }),
+  );
+}

@@ -1,0 +1,110 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { PlaytallyError } from '@playtally/core';
+import busboy from 'busboy';
+
+/** Options of {@link receiveMultipartFile}. */
+export interface MultipartFileOptions<T> {
+  /** The form field carrying the file. @default 'file' */
+  field?: string;
+  /**
+   * Consumes the file as it arrives (the body is never buffered whole); its result is returned.
+   * `fields` resolves with the other form fields once the whole form has been read.
+   */
+  onFile: (
+    file: Readable,
+    filename: string | undefined,
+    fields: Promise<Readonly<Record<string, string>>>,
+  ) => Promise<T>;
+}
+
+/**
+ * Streams a `multipart/form-data` request through busboy and hands the one file field to
+ * `onFile` as a stream. Other files are discarded; text fields are small (4 KiB each). Rejects
+ * with `INVALID_INPUT` when the form is malformed or has no file, and with whatever `onFile`
+ * rejects with (then the rest of the body is not read).
+ */
+export function receiveMultipartFile<T>(
+  request: Request,
+  options: MultipartFileOptions<T>,
+): Promise<T> {
+  const field = options.field ?? 'file';
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!request.body) return Promise.reject(noFile(field));
+  const body = Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>);
+  return new Promise<T>((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        limits: { files: 1, fields: 20, fieldSize: 4096, parts: 40, headerPairs: 50 },
+      });
+    } catch (cause) {
+      body.destroy();
+      reject(malformed(cause));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let resolveFields: (value: Readonly<Record<string, string>>) => void = () => {};
+    let rejectFields: (error: unknown) => void = () => {};
+    const fieldsDone = new Promise<Readonly<Record<string, string>>>((ok, fail) => {
+      resolveFields = ok;
+      rejectFields = fail;
+    });
+    fieldsDone.catch(() => {});
+    let file: Promise<T> | undefined;
+    let settled = false;
+
+    const fail = (error: unknown): void => {
+      rejectFields(error);
+      if (settled) return;
+      settled = true;
+      body.unpipe(parser);
+      body.destroy();
+      parser.removeAllListeners('close');
+      reject(error);
+    };
+
+    parser.on('file', (name, stream, info) => {
+      if (name !== field || file) {
+        stream.resume();
+        return;
+      }
+      file = options.onFile(stream, info.filename, fieldsDone);
+      file.catch((error: unknown) => {
+        stream.resume();
+        fail(error);
+      });
+    });
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) {
+        fail(new PlaytallyError('INVALID_INPUT', `form field "${name}" is too long`));
+        return;
+      }
+      fields[name] = value;
+    });
+    parser.on('error', (error) => fail(malformed(error)));
+    body.on('error', (error) => fail(malformed(error)));
+    parser.on('close', () => {
+      resolveFields(fields);
+      if (!file) return fail(noFile(field));
+      file.then((result) => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      }, fail);
+    });
+    body.pipe(parser);
+  });
+}
+
+function noFile(field: string): PlaytallyError {
+  return new PlaytallyError('INVALID_INPUT', `the form has no file in field "${field}"`, {
+    details: { field },
+  });
+}
+
+function malformed(cause: unknown): PlaytallyError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new PlaytallyError('INVALID_INPUT', `malformed multipart body: ${reason}`, { cause });
+}

@@ -1,0 +1,105 @@
+import { PlaytallyError } from '@playtally/core';
+import {
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresAdapter,
+  sql,
+} from 'kysely';
+import type { Database } from './database.js';
+
+/** Names of the bookkeeping tables, kept apart from any migrations of the application's own. */
+const MIGRATION_TABLE = 'playtally_migration';
+const MIGRATION_LOCK_TABLE = 'playtally_migration_lock';
+
+/**
+ * The schema's history. Never edit a released migration: add `002-…` instead. Migrations run in
+ * name order inside a transaction, under Kysely's migration lock, so several processes starting
+ * at once apply each one exactly once.
+ */
+function migrations(postgres: boolean): Record<string, Migration> {
+  // Byte order ("C" collation) on PostgreSQL, as SQLite's BINARY: list order and cursors then
+  // agree with the in-memory store, and text index scans stay cheap.
+  const key = postgres ? sql`text collate "C"` : sql`text`;
+  return {
+    '001-initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', key, (column) => column.primaryKey())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('filename', 'text', (column) => column.notNull())
+          .addColumn('input_key', 'text', (column) => column.notNull())
+          .addColumn('result_key', 'text')
+          .addColumn('size_bytes', 'bigint', (column) => column.notNull())
+          .addColumn('on_invalid', 'text', (column) => column.notNull())
+          .addColumn('progress', 'text', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('error', 'text')
+          .addColumn('statistics', 'text')
+          .addColumn('created_at', key, (column) => column.notNull())
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .addColumn('started_at', 'text')
+          .addColumn('finished_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('jobs_newest_first')
+          .on('jobs')
+          .columns(['created_at', 'id'])
+          .execute();
+        await db.schema.createIndex('jobs_status').on('jobs').column('status').execute();
+
+        await db.schema
+          .createTable('messages')
+          .addColumn('id', key, (column) => column.primaryKey())
+          .addColumn('type', 'text', (column) => column.notNull())
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('data', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('received_at', key, (column) => column.notNull())
+          .addColumn('consumed_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('messages_newest_first')
+          .on('messages')
+          .columns(['received_at', 'id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('messages').execute();
+        await db.schema.dropTable('jobs').execute();
+      },
+    },
+  };
+}
+
+/**
+ * Brings the database to the latest schema and returns the names of the migrations applied by
+ * this call (empty when it was already up to date). `createSqlStores` and friends call it at
+ * start-up; call it yourself only when you open the database some other way. Rejects with
+ * `STORE_ERROR` naming the migration that failed.
+ */
+export async function migrateDatabase(db: Kysely<Database>): Promise<readonly string[]> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const provider: MigrationProvider = { getMigrations: async () => migrations(postgres) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PlaytallyError(
+      'STORE_ERROR',
+      `Database migration ${failed === undefined ? '' : `${failed} `}failed: ${reason}`,
+      { cause: error, details: { migration: failed } },
+    );
+  }
+  return results
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
+}

@@ -1,0 +1,3 @@
+export * from './amqp-message.js';
+export * from './amqp-topology.js';
+export * from './amqp-transport.js';

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { describeConsumerCrashContract, requireService } from '@playtally/core/testing';
+import { describe } from 'vitest';
+import { createKafkaTransport } from './index.js';
+import {
+  createTestKafka,
+  deleteTopics,
+  probeKafka,
+  TEST_BROKERS,
+  testTransportOptions,
+} from './test-broker.js';
+
+const available = await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka);
+
+describe.skipIf(!available)('kafka transport', () => {
+  describeConsumerCrashContract('kafka', {
+    createTransport: () => createKafkaTransport(testTransportOptions()),
+    consumerScript: fileURLToPath(new URL('../test/holding-consumer.ts', import.meta.url)),
+    env: { KAFKA_BROKERS: TEST_BROKERS.join(',') },
+    cleanup: (topics) => deleteTopics(createTestKafka(), topics),
+    timeoutMs: 30_000,
+  });
+});

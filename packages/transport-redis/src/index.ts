@@ -1,0 +1,2 @@
+export * from './redis-fields.js';
+export * from './redis-transport.js';

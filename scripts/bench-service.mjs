@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// `pnpm bench:service` (after `pnpm build`): measures the running system end to end.
+//
+//  (a) upload → result of a large low-cardinality CSV through the service (embedded default in
+//      one process; RabbitMQ with separate API and worker processes when a broker answers on
+//      127.0.0.1:5672) against the CLI alone on the same file; prints the ratio and checks that
+//      the outputs are byte-identical.
+//  (b) POST /v1/messages under load (autocannon, loopback only) and publish → WebSocket delivery
+//      latency of message.received, at rest and under that load.
+//
+// Options: --rows N (default 10000000), --duration S (load seconds, default 20),
+//          --connections N (default 32), --repeat N (runs per path, best kept; default 2),
+//          --skip-amqp, --skip-messages, --skip-jobs, --amqp-url URL, --keep (keep temp dir).
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureBuilt, findBenchFile, ROOT } from './bench-service/inputs.mjs';
+import { fileDigest, runJob } from './bench-service/jobs.mjs';
+import { measureDelivery, runAutocannon } from './bench-service/messages.mjs';
+import { startSystem, tcpOpen } from './bench-service/system.mjs';
+import { formatMs, printTable } from './bench-service/table.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000000' },
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '32' },
+    repeat: { type: 'string', default: '2' },
+    'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    'skip-amqp': { type: 'boolean', default: false },
+    'skip-messages': { type: 'boolean', default: false },
+    'skip-jobs': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const rows = Number(args.rows);
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const repeat = Math.max(1, Number(args.repeat));
+for (const [name, value] of Object.entries({ rows, duration, connections, repeat })) {
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`bench:service: --${name} must be a positive integer`);
+    process.exit(2);
+  }
+}
+
+const CLI = join(ROOT, 'packages/core/bin/playtally.js');
+const work = await mkdtemp(join(tmpdir(), 'playtally-bench-service-'));
+/** @type {Array<{ stop: () => Promise<void> }>} */
+const running = [];
+
+async function cleanup() {
+  for (const system of running.splice(0)) await system.stop().catch(() => {});
+  if (!args.keep) await rm(work, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => cleanup().finally(() => process.exit(130)));
+}
+
+/** Runs a command, resolving with its wall-clock time in ms. */
+function timeCommand(command, commandArgs) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(performance.now() - started);
+      else reject(new Error(`${command} ${commandArgs.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+try {
+  await ensureBuilt();
+  const report = [];
+  // The figures depend on what else runs: say so next to them.
+  const machine = () =>
+    `machine: ${availableParallelism()} cores, load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' / ')} (1 / 5 / 15 min)`;
+  console.log(machine());
+  report.push(() => console.log(`${machine()}\n`));
+
+  if (!args['skip-jobs']) {
+    const input = await findBenchFile(rows);
+    const inputSize = (await stat(input)).size;
+    console.log(
+      `input: ${input} (${rows.toLocaleString('en-US')} rows, ${(inputSize / 1e6).toFixed(1)} MB)`,
+    );
+
+    const variants = [{ name: 'service, embedded (memory://, SQLite, 1 process)', mode: 'all' }];
+    if (!args['skip-amqp']) {
+      if (await tcpOpen('127.0.0.1', 5672)) {
+        variants.push({
+          name: 'service, RabbitMQ (api + worker processes)',
+          mode: 'split',
+          transportUrl: args['amqp-url'],
+        });
+      } else {
+        console.log('RabbitMQ not reachable on 127.0.0.1:5672: skipping the broker run');
+      }
+    }
+    const systems = [];
+    for (const variant of variants) {
+      const system = await startSystem({ work, ...variant });
+      running.push(system);
+      systems.push(system);
+    }
+
+    // Rounds interleave the CLI and each system, so that all of them meet the same background
+    // load (this machine's 2 cores are shared); the best round of each is kept.
+    const cliOut = join(work, 'cli.csv');
+    let cli = null;
+    const bestRuns = variants.map(() => null);
+    for (let round = 0; round < repeat; round += 1) {
+      const ms = await timeCommand(process.execPath, [CLI, 'aggregate', input, '-o', cliOut]);
+      if (!cli || ms < cli.ms) cli = { ms };
+      const line = [`round ${round + 1}: CLI ${formatMs(ms)}`];
+      for (const [v, system] of systems.entries()) {
+        const run = await runJob(system.baseUrl, input, join(work, `${variants[v].mode}.csv`));
+        if (!bestRuns[v] || run.ms < bestRuns[v].ms) bestRuns[v] = run;
+        line.push(`${variants[v].mode} ${formatMs(run.ms)}`);
+      }
+      console.log(line.join(', '));
+    }
+    for (const system of systems) {
+      running.splice(running.indexOf(system), 1);
+      await system.stop();
+    }
+
+    const expected = await fileDigest(cliOut);
+    const jobRows = [['CLI `playtally aggregate`', formatMs(cli.ms), '1.00', '', 'reference']];
+    for (const [v, run] of bestRuns.entries()) {
+      const same = run.digest.sha256 === expected.sha256 && run.digest.size === expected.size;
+      if (!same) process.exitCode = 1;
+      jobRows.push([
+        variants[v].name,
+        formatMs(run.ms),
+        (run.ms / cli.ms).toFixed(2),
+        `upload ${formatMs(run.uploadMs)}, job ${formatMs(run.jobMs)} (engine ${formatMs(run.engineMs)}), download ${formatMs(run.downloadMs)}`,
+        same ? 'identical' : 'DIFFERENT',
+      ]);
+    }
+    report.push(() =>
+      printTable(
+        `upload → result, ${rows.toLocaleString('en-US')} rows (${(inputSize / 1e6).toFixed(1)} MB), best of ${repeat} interleaved rounds`,
+        ['path', 'time', '× CLI', 'breakdown', 'output'],
+        jobRows,
+      ),
+    );
+  }
+
+  if (!args['skip-messages']) {
+    const system = await startSystem({ work, mode: 'all', name: 'messages' });
+    running.push(system);
+    try {
+      const idle = await measureDelivery(system.baseUrl, { count: 500, ratePerSecond: 100 });
+      const [load, underLoad] = await Promise.all([
+        runAutocannon(system.baseUrl, { duration, connections }),
+        measureDelivery(system.baseUrl, {
+          count: Math.max(20, Math.floor((duration - 2) * 20)),
+          ratePerSecond: 20,
+          startDelayMs: 1000,
+        }),
+      ]);
+      report.push(() => {
+        printTable(
+          `POST /v1/messages, autocannon ${connections} connections × ${duration} s (127.0.0.1)`,
+          ['requests/s', 'p50', 'p99', 'requests', '2xx', 'errors'],
+          [
+            [
+              load.requestsPerSecond.toFixed(0),
+              `${load.p50} ms`,
+              `${load.p99} ms`,
+              String(load.total),
+              String(load.ok),
+              String(load.errors),
+            ],
+          ],
+        );
+        printTable(
+          'publish (POST /v1/messages) → WebSocket delivery of message.received',
+          ['condition', 'sent', 'delivered', 'p50', 'p99', 'max'],
+          [idle, underLoad].map((d, i) => [
+            i === 0 ? 'at rest, 100 msg/s' : 'under the autocannon load, 20 msg/s',
+            String(d.sent),
+            String(d.delivered),
+            `${d.p50.toFixed(1)} ms`,
+            `${d.p99.toFixed(1)} ms`,
+            `${d.max.toFixed(1)} ms`,
+          ]),
+        );
+      });
+    } finally {
+      running.splice(running.indexOf(system), 1);
+      await system.stop();
+    }
+  }
+
+  console.log('');
+  for (const print of report) print();
+} catch (error) {
+  console.error(`bench:service failed: ${error instanceof Error ? error.stack : error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

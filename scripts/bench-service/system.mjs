@@ -1,0 +1,125 @@
+// Starts the example server (examples/server, built) as child processes on a free loopback port.
+
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { ROOT, SERVER_MAIN } from './inputs.mjs';
+
+/** Resolves true when host:port accepts a TCP connection within a second. */
+export function tcpOpen(host, port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 1000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startProcess(role, env, label) {
+  const child = spawn(process.execPath, [SERVER_MAIN, role], {
+    cwd: join(ROOT, 'examples/server'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    label,
+    exited,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitReady(baseUrl, processes, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const p of processes) {
+      if (p.child.exitCode !== null) {
+        throw new Error(
+          `${p.label} exited with ${p.child.exitCode} while starting:\n${p.stderr()}`,
+        );
+      }
+    }
+    try {
+      const response = await fetch(`${baseUrl}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the server at ${baseUrl} was not ready within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts the system: `mode: 'all'` runs API and worker in one process (the embedded default
+ * unless `transportUrl` says otherwise); `mode: 'split'` runs them as two processes sharing a
+ * database file and blob directory.
+ * @param {{ work: string, mode: 'all' | 'split', name?: string, transportUrl?: string }} options
+ */
+export async function startSystem(options) {
+  const name = options.name ?? options.mode;
+  const port = await freePort();
+  const dataDir = join(options.work, name);
+  await mkdir(dataDir, { recursive: true });
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TRANSPORT_URL: options.transportUrl ?? 'memory://',
+    // Own topic names on a shared broker, stable across runs so queues are reused, not piled up.
+    TOPIC_PREFIX: 'bench-service',
+    DATABASE_URL: `sqlite:${join(dataDir, 'playtally.db')}`,
+    STORAGE_DIR: join(dataDir, 'blobs'),
+    LOG_LEVEL: 'warn',
+    // Large inputs: the default upload limit may be below the bench file's size.
+    MAX_UPLOAD_BYTES: String(8 * 1024 ** 3),
+  };
+  const processes =
+    options.mode === 'all'
+      ? [startProcess('all', env, `${name} server`)]
+      : [startProcess('api', env, `${name} api`), startProcess('worker', env, `${name} worker`)];
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+  };
+  try {
+    await waitReady(baseUrl, processes);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, stop, processes };
+}
