@@ -76,8 +76,15 @@ for (const file of files) {
     console.log(
       `- ${transport.name} (${redact(transport.url)}), round ${round}/${rounds}: raw client, then adapter...`,
     );
-    raws.push(await transport.raw({ count, size }));
-    adapters.push(await transport.adapter({ count, size }));
+    const rawRound = await transport.raw({ count, size });
+    const adapterRound = await transport.adapter({ count, size });
+    raws.push(rawRound);
+    adapters.push(adapterRound);
+    // Every round's figures, so the spread behind each median is visible.
+    console.log(
+      `    publish raw ${rate(rawRound?.publishPerSec)}, adapter ${rate(adapterRound.publishPerSec)}; ` +
+        `consume raw ${rate(rawRound?.consumePerSec)}, adapter ${rate(adapterRound.consumePerSec)}`,
+    );
   }
   const raw =
     raws[0] === undefined

@@ -21,31 +21,86 @@ export function toKafkaMessage(encoded: EncodedCloudEvent, key: string | undefin
 }
 
 /**
+ * The attribute a header name carries (`ce_id` → `id`, `content-type` → `datacontenttype`), or
+ * `null` for a header that is not a CloudEvent attribute. The binding's header names are
+ * lower-case; others are matched case-insensitively.
+ */
+function attributeOf(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (lower === CONTENT_TYPE) return 'datacontenttype';
+  return lower.startsWith(HEADER_PREFIX) && lower.length > HEADER_PREFIX.length
+    ? lower.slice(HEADER_PREFIX.length)
+    : null;
+}
+
+/**
+ * Header names seen so far and their attributes: every record of a topic carries the same few
+ * names, so the name is mapped once instead of per record. Bounded, as names come from producers.
+ */
+const attributeNames = new Map<string, string | null>();
+const MAX_CACHED_NAMES = 1_000;
+
+/**
  * Reads a consumed record back into attributes and body. Headers without the `ce_` prefix
  * (other than `content-type`) are not CloudEvent attributes and are left out; a repeated header
- * keeps its last value.
+ * keeps its last value. The body is the record's value as kafkajs decoded it (a `Buffer`, which is
+ * a `Uint8Array`), not a copy.
  */
 export function fromKafkaMessage(message: KafkaMessage): EncodedCloudEvent {
+  const headers = message.headers ?? {};
+  const body = message.value ?? EMPTY;
+  return { attributes: standardAttributes(headers) ?? anyAttributes(headers), body };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The common case, read with fixed property names (which the engine optimises far better than a
+ * loop storing computed names): exactly the six headers this transport writes for an event
+ * without subject or extensions. `undefined` for any other set of headers.
+ */
+function standardAttributes(headers: IHeaders): Record<string, string> | undefined {
+  const { ce_id, ce_source, ce_type, ce_specversion, ce_time } = headers;
+  const contentType = headers[CONTENT_TYPE];
+  if (
+    !Buffer.isBuffer(ce_id) ||
+    !Buffer.isBuffer(ce_source) ||
+    !Buffer.isBuffer(ce_type) ||
+    !Buffer.isBuffer(ce_specversion) ||
+    !Buffer.isBuffer(ce_time) ||
+    !Buffer.isBuffer(contentType)
+  ) {
+    return undefined;
+  }
+  let names = 0;
+  for (const _ in headers) names += 1;
+  if (names !== 6) return undefined;
+  // Same property order as core's encodeCloudEvent, so every decoded event has one shape.
+  return {
+    id: ce_id.toString(),
+    source: ce_source.toString(),
+    type: ce_type.toString(),
+    specversion: ce_specversion.toString(),
+    time: ce_time.toString(),
+    datacontenttype: contentType.toString(),
+  };
+}
+
+/** Any set of headers: each name mapped to its attribute (cached, as names repeat). */
+function anyAttributes(headers: IHeaders): Record<string, string> {
   const attributes: Record<string, string> = {};
-  const headers = message.headers;
-  // for…in and no per-name lower-casing on the common path: this runs once per message.
   for (const name in headers) {
     const raw = headers[name];
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (value === undefined) continue;
-    // The binding's header names are lower-case; others are matched case-insensitively.
-    const lower =
-      name.startsWith(HEADER_PREFIX) || name === CONTENT_TYPE ? name : name.toLowerCase();
-    if (lower.startsWith(HEADER_PREFIX)) {
-      if (lower.length > HEADER_PREFIX.length) {
-        attributes[lower.slice(HEADER_PREFIX.length)] = value.toString();
-      }
-    } else if (lower === CONTENT_TYPE) {
-      attributes.datacontenttype = value.toString();
+    let attribute = attributeNames.get(name);
+    if (attribute === undefined) {
+      attribute = attributeOf(name);
+      if (attributeNames.size < MAX_CACHED_NAMES) attributeNames.set(name, attribute);
     }
+    if (attribute !== null) attributes[attribute] = value.toString();
   }
-  const body = message.value ?? Buffer.alloc(0);
-  return { attributes, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  return attributes;
 }
 
 /** The record key as text, or `undefined` for a record without one. */

@@ -33,6 +33,13 @@ export interface PartitionLanesDeps {
 const NOT_DELIVERED = Promise.resolve(false);
 
 /**
+ * Handled offsets are passed on to kafkajs (`resolveOffset`, which parses and formats a 64-bit
+ * offset each time) every this many messages and at the end of a batch, not after each one; a
+ * commit in between (closing) first catches up with what was handled.
+ */
+const RESOLVE_EVERY = 64;
+
+/**
  * How long `eachBatch` waits for a batch's lane before detaching it and pausing its partition:
  * long enough that batches of fast handlers never pay a paused partition's extra fetch wait,
  * short enough that a slow handler holds up other partitions' fetches only briefly.
@@ -80,51 +87,82 @@ export function createPartitionLanes(deps: PartitionLanesDeps): PartitionLanes {
   const tails = new Map<number, Promise<void>>();
   let generation = 0;
   let commit: (() => Promise<void>) | undefined;
+  /** Each running batch's catch-up: resolves the offsets it handled but has not reported yet. */
+  const reportHandled = new Set<() => void>();
 
   /**
-   * Handles a batch with up to `concurrency` workers taking messages in offset order; a message
-   * whose key is still being handled waits for it. The offset resolved is always the end of the
-   * longest run of handled messages from the batch's start, so nothing unhandled is ever
+   * Handles a batch with up to `concurrency` messages in flight, started in offset order; a
+   * message whose key is still being handled waits for it. The offset resolved is always the end
+   * of the longest run of handled messages from the batch's start, so nothing unhandled is ever
    * committed. Resolves `true` when the whole batch was handled.
+   *
+   * After starting each message the loop yields once, so deliveries that settle at once (fast
+   * handlers) finish before the next starts: the window only widens for handlers that actually
+   * wait. Starting a whole window of fast handlers at once would keep hundreds of decoded
+   * events alive together, and the young-generation collector pays for every one of them.
    */
   const runBatch = async (
     messages: readonly KafkaMessage[],
     ofGeneration: number,
     resolve: (offset: string) => void,
   ): Promise<boolean> => {
-    const handled = new Array<boolean>(messages.length).fill(false);
+    const count = messages.length;
+    const window = deps.options.concurrency;
+    const handled = new Uint8Array(count);
     const byKey = new Map<string, Promise<boolean>>();
-    let next = 0;
     let resolved = 0;
+    let reported = 0;
     let stopped = false;
-    const work = async (): Promise<void> => {
-      while (next < messages.length && !stopped) {
-        const index = next++;
-        const message = messages[index] as KafkaMessage;
-        const key = messageKey(message);
-        const previousOfKey = key === undefined ? undefined : byKey.get(key);
-        let done: Promise<boolean>;
-        if (previousOfKey === undefined) {
-          done = deliverCurrent(message, key, ofGeneration);
-        } else {
-          done = previousOfKey.then((ok) => ok && deliverCurrent(message, key, ofGeneration));
-        }
-        if (key !== undefined) byKey.set(key, done);
-        if (!(await done)) {
-          stopped = true;
-          return;
-        }
-        // Handled while closing still counts (close commits it); not after a rebalance.
-        if (ofGeneration !== generation) return;
-        handled[index] = true;
-        if (index !== resolved) continue;
-        while (resolved < messages.length && handled[resolved]) resolved += 1;
-        resolve((messages[resolved - 1] as KafkaMessage).offset);
-      }
+    let inFlight = 0;
+    const report = (): void => {
+      if (reported === resolved) return;
+      reported = resolved;
+      resolve((messages[resolved - 1] as KafkaMessage).offset);
     };
-    const workers = Math.min(deps.options.concurrency, messages.length);
-    await Promise.all(Array.from({ length: workers }, work));
-    return resolved === messages.length;
+    reportHandled.add(report);
+    let wake: (() => void) | undefined;
+    const settle = (index: number, ok: boolean): void => {
+      inFlight -= 1;
+      // Handled while closing still counts (close commits it); not after a rebalance.
+      if (!ok || ofGeneration !== generation) stopped = true;
+      else {
+        handled[index] = 1;
+        if (index === resolved) {
+          while (resolved < count && handled[resolved] === 1) resolved += 1;
+          if (resolved === count || resolved - reported >= RESOLVE_EVERY) report();
+        }
+      }
+      const waiting = wake;
+      wake = undefined;
+      waiting?.();
+    };
+    const slotFreed = () =>
+      new Promise<void>((resume) => {
+        wake = resume;
+      });
+    for (let index = 0; index < count && !stopped; index++) {
+      while (inFlight >= window) await slotFreed();
+      if (stopped) break;
+      const message = messages[index] as KafkaMessage;
+      const key = messageKey(message);
+      const previousOfKey = key === undefined ? undefined : byKey.get(key);
+      const done =
+        previousOfKey === undefined
+          ? deliverCurrent(message, key, ofGeneration)
+          : previousOfKey.then((ok) => ok && deliverCurrent(message, key, ofGeneration));
+      if (key !== undefined) byKey.set(key, done);
+      inFlight += 1;
+      done.then(
+        (ok) => settle(index, ok),
+        () => settle(index, false),
+      );
+      await undefined;
+    }
+    while (inFlight > 0) await slotFreed();
+    reportHandled.delete(report);
+    // After a rebalance nothing more is reported: the new owner starts from the last commit.
+    if (ofGeneration === generation) report();
+    return resolved === count;
   };
 
   /** Delivers a message unless the subscription stopped or the assignment changed. */
@@ -179,9 +217,11 @@ export function createPartitionLanes(deps: PartitionLanesDeps): PartitionLanes {
     },
     onGroupJoin() {
       generation += 1;
+      reportHandled.clear();
       commit = undefined;
     },
     async commitHandled() {
+      for (const report of reportHandled) report();
       await commit?.().catch(() => undefined);
     },
     async idle() {
@@ -190,39 +230,80 @@ export function createPartitionLanes(deps: PartitionLanesDeps): PartitionLanes {
   };
 }
 
+type Outcome = Awaited<ReturnType<typeof processDelivery>>;
+
+const deliveryInput = (
+  deps: PartitionLanesDeps,
+  message: EncodedCloudEvent,
+  key: string | undefined,
+  attempt: number,
+) => ({
+  topic: deps.topic,
+  key,
+  attempt,
+  message,
+  options: deps.options,
+  signal: deps.handlerSignal,
+  handler: deps.handler,
+});
+
 /**
  * Runs the handler until the message is acknowledged or dead-lettered (`true`), or until the
- * subscription stops first (`false`: leave it uncommitted).
+ * subscription stops first (`false`: leave it uncommitted). The first attempt with a free slot,
+ * by far the most common case, takes no async frame of its own: this runs once per message.
  */
-async function deliver(
+function deliver(
   deps: PartitionLanesDeps,
   message: KafkaMessage,
   key: string | undefined,
   limit: ConcurrencyLimit,
 ): Promise<boolean> {
   const encoded = fromKafkaMessage(message);
-  for (let attempt = 1; ; attempt++) {
-    if (!limit.tryAcquire()) await limit.acquire();
-    let outcome: Awaited<ReturnType<typeof processDelivery>>;
-    try {
-      // Closing: a message still waiting for a slot is not in flight, so it is left uncommitted.
-      if (deps.stopping.aborted) return false;
-      outcome = await processDelivery({
-        topic: deps.topic,
-        key,
-        attempt,
-        message: encoded,
-        options: deps.options,
-        signal: deps.handlerSignal,
-        handler: deps.handler,
-      });
-    } finally {
+  if (!limit.tryAcquire()) return deliverFrom(1, deps, encoded, key, limit);
+  return processDelivery(deliveryInput(deps, encoded, key, 1)).then(
+    (outcome) => {
       limit.release();
-    }
-    if (outcome.kind === 'ack') return true;
-    if (outcome.kind === 'dead-letter') return writeDeadLetter(deps, outcome.deadLetter, key);
-    if (!(await sleepUnlessAborted(outcome.delayMs, deps.stopping))) return false;
+      return outcome.kind === 'ack' ? true : afterFailure(outcome, 1, deps, encoded, key, limit);
+    },
+    (error: unknown) => {
+      limit.release();
+      throw error;
+    },
+  );
+}
+
+/** Attempts from `attempt` on, each waiting for a free slot first. */
+async function deliverFrom(
+  attempt: number,
+  deps: PartitionLanesDeps,
+  encoded: EncodedCloudEvent,
+  key: string | undefined,
+  limit: ConcurrencyLimit,
+): Promise<boolean> {
+  if (!limit.tryAcquire()) await limit.acquire();
+  let outcome: Outcome;
+  try {
+    // Closing: a message still waiting for a slot is not in flight, so it is left uncommitted.
+    if (deps.stopping.aborted) return false;
+    outcome = await processDelivery(deliveryInput(deps, encoded, key, attempt));
+  } finally {
+    limit.release();
   }
+  return outcome.kind === 'ack' || afterFailure(outcome, attempt, deps, encoded, key, limit);
+}
+
+/** A failed attempt: dead-letter it, or wait out the backoff and try again. */
+async function afterFailure(
+  outcome: Exclude<Outcome, { kind: 'ack' }>,
+  attempt: number,
+  deps: PartitionLanesDeps,
+  encoded: EncodedCloudEvent,
+  key: string | undefined,
+  limit: ConcurrencyLimit,
+): Promise<boolean> {
+  if (outcome.kind === 'dead-letter') return writeDeadLetter(deps, outcome.deadLetter, key);
+  if (!(await sleepUnlessAborted(outcome.delayMs, deps.stopping))) return false;
+  return deliverFrom(attempt + 1, deps, encoded, key, limit);
 }
 
 /** Publishes the dead letter, retrying while the broker is away, unless the subscription stops. */

@@ -81,6 +81,8 @@ export type DeliveryOutcome =
       readonly error: unknown;
     };
 
+const ACK: DeliveryOutcome = Object.freeze({ kind: 'ack' });
+
 /**
  * Decodes a message, runs the handler and decides its fate, so that every adapter applies the
  * same rules: an undecodable message is dead-lettered at once (retrying cannot help), a failed
@@ -104,7 +106,7 @@ export async function processDelivery(input: DeliveryInput): Promise<DeliveryOut
   };
   try {
     await input.handler(event as CloudEvent<never>, context);
-    return { kind: 'ack' };
+    return ACK;
   } catch (error) {
     if (input.attempt >= options.maxAttempts) return deadLetter(input, error);
     return { kind: 'retry', delayMs: backoffDelay(input.attempt, options.backoff), error };
