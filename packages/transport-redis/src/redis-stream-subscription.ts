@@ -93,7 +93,7 @@ export function runStreamSubscription(init: StreamSubscriptionInit): Subscriptio
       try {
         buffered.push(...(await source.read(room)));
         failures = 0;
-        pump();
+        void pump();
       } catch (error) {
         if (closing !== undefined) break;
         if (await source.recover(error).catch(() => false)) continue;
@@ -107,17 +107,31 @@ export function runStreamSubscription(init: StreamSubscriptionInit): Subscriptio
     }
   }
 
+  let pumping = false;
+
   /**
    * Starts buffered entries while handler slots are free. Runs on while closing too: entries
    * already read are this consumer's, and handing them over would take `claimIdleMs`.
+   *
+   * Yields after each start, so an entry whose handler settles at once is done before the next
+   * is decoded: the handlers in flight only grow towards `concurrency` while they actually wait.
+   * (Starting hundreds of fast handlers at once keeps all their decoded events alive together,
+   * which the young-generation collector pays for.)
    */
-  function pump(): void {
-    while (
-      handling.size < options.concurrency &&
-      buffered.length > 0 &&
-      !handlerAbort.signal.aborted
-    ) {
-      start(buffered.shift() as StreamEntry);
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (
+        handling.size < options.concurrency &&
+        buffered.length > 0 &&
+        !handlerAbort.signal.aborted
+      ) {
+        start(buffered.shift() as StreamEntry);
+        await undefined;
+      }
+    } finally {
+      pumping = false;
     }
   }
 
@@ -126,7 +140,7 @@ export function runStreamSubscription(init: StreamSubscriptionInit): Subscriptio
     void inFlight.track(
       handle(entry).finally(() => {
         handling.delete(entry.id);
-        pump();
+        void pump();
         wakeLoop?.();
         wakeLoop = undefined;
       }),

@@ -3,11 +3,12 @@ import { hostname } from 'node:os';
 import {
   assertTransportOpen,
   type CloudEvent,
+  type CloudEventParts,
   createInFlightTracker,
   deadLetterTopic,
   type EncodedCloudEvent,
   type EventHandler,
-  encodeCloudEvent,
+  encodeCloudEventParts,
   type Logger,
   PlaytallyError,
   type PublishOptions,
@@ -145,7 +146,7 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
 
   function publishEncoded(
     topic: string,
-    message: EncodedCloudEvent,
+    message: EncodedCloudEvent | CloudEventParts,
     key: string | undefined,
   ): Promise<void> {
     const fields = encodeStreamFields(message, key);
@@ -211,7 +212,9 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
     publish(topic: string, event: CloudEvent, publishOptions: PublishOptions = {}) {
       try {
         assertOpen('publish to', topic);
-        return publishes.track(publishEncoded(topic, encodeCloudEvent(event), publishOptions.key));
+        return publishes.track(
+          publishEncoded(topic, encodeCloudEventParts(event), publishOptions.key),
+        );
       } catch (error) {
         return Promise.reject(error);
       }

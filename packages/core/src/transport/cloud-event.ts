@@ -99,11 +99,28 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Encodes an event for the wire (binary content mode): `data` becomes the body (JSON for JSON
- * media types, raw bytes for a `Uint8Array`, UTF-8 text otherwise) and every other attribute,
- * extensions included, becomes a string attribute. Adapters add their header prefix.
+ * An event in binary mode with its body not yet turned into bytes: a string for JSON and text
+ * media types (JSON-encoded for JSON), the bytes themselves for `Uint8Array` data. For clients
+ * that write strings faster than bytes; UTF-8 encoding the string gives exactly the body of
+ * {@link encodeCloudEvent}.
  */
-export function encodeCloudEvent(event: CloudEvent): EncodedCloudEvent {
+export interface CloudEventParts {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly body: string | Uint8Array;
+}
+
+/**
+ * Encodes an event for the wire (binary content mode), leaving a text body as a string: see
+ * {@link CloudEventParts}. Most adapters want {@link encodeCloudEvent}.
+ *
+ * @example
+ * ```ts
+ * import { createCloudEvent, encodeCloudEventParts } from '@playtally/core';
+ * const { body } = encodeCloudEventParts(createCloudEvent({ type: 't', source: '/s', data: { n: 1 } }));
+ * // body === '{"n":1}'
+ * ```
+ */
+export function encodeCloudEventParts(event: CloudEvent): CloudEventParts {
   const attributes: Record<string, string> = {
     id: event.id,
     source: event.source,
@@ -115,12 +132,21 @@ export function encodeCloudEvent(event: CloudEvent): EncodedCloudEvent {
   if (event.subject !== undefined) attributes.subject = event.subject;
   if (event.extensions !== undefined)
     for (const k in event.extensions) attributes[k] = event.extensions[k] as string;
-  let body: Uint8Array;
+  let body: string | Uint8Array;
   if (event.data instanceof Uint8Array) body = event.data;
-  else if (isJsonMediaType(event.datacontenttype))
-    body = encoder.encode(JSON.stringify(event.data ?? null));
-  else body = encoder.encode(String(event.data));
+  else if (isJsonMediaType(event.datacontenttype)) body = JSON.stringify(event.data ?? null);
+  else body = String(event.data);
   return { attributes, body };
+}
+
+/**
+ * Encodes an event for the wire (binary content mode): `data` becomes the body (JSON for JSON
+ * media types, raw bytes for a `Uint8Array`, UTF-8 text otherwise) and every other attribute,
+ * extensions included, becomes a string attribute. Adapters add their header prefix.
+ */
+export function encodeCloudEvent(event: CloudEvent): EncodedCloudEvent {
+  const { attributes, body } = encodeCloudEventParts(event);
+  return { attributes, body: typeof body === 'string' ? encoder.encode(body) : body };
 }
 
 /**
