@@ -2,7 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 
 /**
  * Anything the engine can read bytes from: a Node readable, a web `ReadableStream`, or any
- * (async) iterable of byte chunks.
+ * (async) iterable of byte chunks. A chunk, once yielded, belongs to the reader: the source must
+ * not write into it again (readers may keep several before using them).
  */
 export type ByteSource =
   | Readable

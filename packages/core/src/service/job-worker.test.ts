@@ -22,17 +22,20 @@ const LARGE = `Song,Date,Number of Plays\n${'Umbrella,2020-01-01,1\n'.repeat(110
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bytes = (text: string) => [new TextEncoder().encode(text)];
 
-/** Reads blobs a chunk every `delayMs`, so a run takes a while. */
+/** Reads blobs 64 KiB every `delayMs` (whatever the store's read size), so a run takes a while. */
 function slowReads(blobs: BlobStore, delayMs: number): BlobStore {
+  const piece = 64 * 1024;
   return {
     ...blobs,
     async read(key) {
       const stream = await blobs.read(key);
       return Readable.from(
         (async function* () {
-          for await (const chunk of stream) {
-            await sleep(delayMs);
-            yield chunk;
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            for (let at = 0; at < chunk.byteLength; at += piece) {
+              await sleep(delayMs);
+              yield chunk.subarray(at, at + piece);
+            }
           }
         })(),
       );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -34,6 +35,26 @@ describeBlobStoreContract('fs', async () => {
 });
 
 describe('createFsBlobStore', () => {
+  it('stores a large blob of many small, uneven chunks byte for byte', async () => {
+    const blobs = createFsBlobStore({ directory: await temporaryDirectory() });
+    // ~40 MB in chunks of 1 B to 64 KiB: gathered into larger writes, synced in the background
+    // past 32 MiB, read back in 1 MiB pieces.
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (let n = 0; total < 40 << 20; n++) {
+      const size = 1 + ((n * 7919) % (64 * 1024));
+      chunks.push(new Uint8Array(size).fill(n % 251));
+      total += size;
+    }
+    const expected = createHash('sha256');
+    for (const chunk of chunks) expected.update(chunk);
+    const { key, size } = await blobs.put(chunks);
+    expect(size).toBe(total);
+    const actual = createHash('sha256');
+    for await (const chunk of await blobs.read(key)) actual.update(chunk as Buffer);
+    expect(actual.digest('hex')).toBe(expected.digest('hex'));
+  });
+
   it('lays blobs out as <directory>/<prefix>/<uuid> and creates the directory on first write', async () => {
     const directory = join(await temporaryDirectory(), 'deep', 'blobs');
     const blobs = createFsBlobStore({ directory });
