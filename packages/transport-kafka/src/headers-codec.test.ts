@@ -18,7 +18,6 @@ function consumed(headers: IHeaders, value: Buffer | null = Buffer.from('{}')): 
     offset: '0',
     timestamp: '0',
     attributes: 0,
-    size: 0,
   };
 }
 

@@ -247,6 +247,14 @@ const deliveryInput = (
   handler: deps.handler,
 });
 
+/** One message on its way through the attempts (built only off the fast path). */
+interface Delivery {
+  readonly deps: PartitionLanesDeps;
+  readonly encoded: EncodedCloudEvent;
+  readonly key: string | undefined;
+  readonly limit: ConcurrencyLimit;
+}
+
 /**
  * Runs the handler until the message is acknowledged or dead-lettered (`true`), or until the
  * subscription stops first (`false`: leave it uncommitted). The first attempt with a free slot,
@@ -259,11 +267,11 @@ function deliver(
   limit: ConcurrencyLimit,
 ): Promise<boolean> {
   const encoded = fromKafkaMessage(message);
-  if (!limit.tryAcquire()) return deliverFrom(1, deps, encoded, key, limit);
+  if (!limit.tryAcquire()) return deliverFrom({ deps, encoded, key, limit }, 1);
   return processDelivery(deliveryInput(deps, encoded, key, 1)).then(
     (outcome) => {
       limit.release();
-      return outcome.kind === 'ack' ? true : afterFailure(outcome, 1, deps, encoded, key, limit);
+      return outcome.kind === 'ack' || afterFailure({ deps, encoded, key, limit }, outcome, 1);
     },
     (error: unknown) => {
       limit.release();
@@ -273,13 +281,8 @@ function deliver(
 }
 
 /** Attempts from `attempt` on, each waiting for a free slot first. */
-async function deliverFrom(
-  attempt: number,
-  deps: PartitionLanesDeps,
-  encoded: EncodedCloudEvent,
-  key: string | undefined,
-  limit: ConcurrencyLimit,
-): Promise<boolean> {
+async function deliverFrom(delivery: Delivery, attempt: number): Promise<boolean> {
+  const { deps, encoded, key, limit } = delivery;
   if (!limit.tryAcquire()) await limit.acquire();
   let outcome: Outcome;
   try {
@@ -289,21 +292,19 @@ async function deliverFrom(
   } finally {
     limit.release();
   }
-  return outcome.kind === 'ack' || afterFailure(outcome, attempt, deps, encoded, key, limit);
+  return outcome.kind === 'ack' || afterFailure(delivery, outcome, attempt);
 }
 
 /** A failed attempt: dead-letter it, or wait out the backoff and try again. */
 async function afterFailure(
+  delivery: Delivery,
   outcome: Exclude<Outcome, { kind: 'ack' }>,
   attempt: number,
-  deps: PartitionLanesDeps,
-  encoded: EncodedCloudEvent,
-  key: string | undefined,
-  limit: ConcurrencyLimit,
 ): Promise<boolean> {
+  const { deps, key } = delivery;
   if (outcome.kind === 'dead-letter') return writeDeadLetter(deps, outcome.deadLetter, key);
   if (!(await sleepUnlessAborted(outcome.delayMs, deps.stopping))) return false;
-  return deliverFrom(attempt + 1, deps, encoded, key, limit);
+  return deliverFrom(delivery, attempt + 1);
 }
 
 /** Publishes the dead letter, retrying while the broker is away, unless the subscription stops. */
