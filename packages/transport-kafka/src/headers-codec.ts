@@ -34,13 +34,6 @@ function attributeOf(name: string): string | null {
 }
 
 /**
- * Header names seen so far and their attributes: every record of a topic carries the same few
- * names, so the name is mapped once instead of per record. Bounded, as names come from producers.
- */
-const attributeNames = new Map<string, string | null>();
-const MAX_CACHED_NAMES = 1_000;
-
-/**
  * Reads a consumed record back into attributes and body. Headers without the `ce_` prefix
  * (other than `content-type`) are not CloudEvent attributes and are left out; a repeated header
  * keeps its last value. The body is the record's value as kafkajs decoded it (a `Buffer`, which is
@@ -86,18 +79,14 @@ function standardAttributes(headers: IHeaders): Record<string, string> | undefin
   };
 }
 
-/** Any set of headers: each name mapped to its attribute (cached, as names repeat). */
+/** Any set of headers, each name mapped to its attribute (the uncommon case). */
 function anyAttributes(headers: IHeaders): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const name in headers) {
     const raw = headers[name];
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (value === undefined) continue;
-    let attribute = attributeNames.get(name);
-    if (attribute === undefined) {
-      attribute = attributeOf(name);
-      if (attributeNames.size < MAX_CACHED_NAMES) attributeNames.set(name, attribute);
-    }
+    const attribute = attributeOf(name);
     if (attribute !== null) attributes[attribute] = value.toString();
   }
   return attributes;

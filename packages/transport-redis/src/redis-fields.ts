@@ -7,18 +7,6 @@ export const DATA_FIELD = 'data';
 /** The stream field holding the key the event was published with. */
 export const KEY_FIELD = 'key';
 
-/** Field names by attribute name, so each is concatenated once; bounded, as names vary. */
-const fieldNames = new Map<string, string>();
-
-function fieldName(attribute: string): string {
-  let name = fieldNames.get(attribute);
-  if (name === undefined) {
-    name = ATTRIBUTE_FIELD_PREFIX + attribute;
-    if (fieldNames.size < 1_000) fieldNames.set(attribute, name);
-  }
-  return name;
-}
-
 /**
  * Maps a binary-mode CloudEvent onto stream fields for XADD: one `ce_<attribute>` field per
  * attribute (`ce_id`, `ce_type`, `ce_datacontenttype`, extensions alike), `key` when the event
@@ -26,12 +14,13 @@ function fieldName(attribute: string): string {
  * on as a string, which ioredis writes faster than bytes; the stored bytes are the same.
  */
 export function encodeStreamFields(
-  message: EncodedCloudEvent | CloudEventParts,
+  message: CloudEventParts,
   key: string | undefined,
 ): (string | Buffer)[] {
   const fields: (string | Buffer)[] = [];
   const { attributes, body } = message;
-  for (const name in attributes) fields.push(fieldName(name), attributes[name] as string);
+  for (const name in attributes)
+    fields.push(ATTRIBUTE_FIELD_PREFIX + name, attributes[name] as string);
   if (key !== undefined) fields.push(KEY_FIELD, key);
   fields.push(
     DATA_FIELD,

@@ -6,7 +6,6 @@ import {
   type CloudEventParts,
   createInFlightTracker,
   deadLetterTopic,
-  type EncodedCloudEvent,
   type EventHandler,
   encodeCloudEventParts,
   type Logger,
@@ -146,7 +145,7 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
 
   function publishEncoded(
     topic: string,
-    message: EncodedCloudEvent | CloudEventParts,
+    message: CloudEventParts,
     key: string | undefined,
   ): Promise<void> {
     const fields = encodeStreamFields(message, key);
