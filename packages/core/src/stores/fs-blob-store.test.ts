@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeBlobStoreContract } from '../testing/index.js';
 import { createFsBlobStore } from './fs-blob-store.js';
 
@@ -103,6 +103,30 @@ describe('createFsBlobStore', () => {
     release();
     const { key } = await pending;
     expect(await filesUnder(directory)).toEqual([key]);
+  });
+
+  it('fails the put, and leaves nothing, when a background sync of a large blob fails', async () => {
+    const directory = await temporaryDirectory();
+    const blobs = createFsBlobStore({ directory });
+    // Only the first datasync fails (the one in the background, past 32 MiB); the final one
+    // succeeds, as it can on Linux once a writeback error has been reported.
+    const probe = await open(join(directory, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    await rm(join(directory, 'probe'));
+    const failOnce = vi
+      .spyOn(prototype, 'datasync')
+      .mockRejectedValueOnce(
+        Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }),
+      );
+    try {
+      const chunks = Array.from({ length: 40 }, () => new Uint8Array(1 << 20));
+      await expect(blobs.put(chunks)).rejects.toMatchObject({ code: 'EIO' });
+      expect(failOnce).toHaveBeenCalled();
+    } finally {
+      failOnce.mockRestore();
+    }
+    expect(await filesUnder(directory)).toEqual([]);
   });
 
   it('stops reading the source as soon as maxBytes is exceeded', async () => {

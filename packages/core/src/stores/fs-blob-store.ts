@@ -145,7 +145,11 @@ async function copyInto(
   // SYNC_EVERY_BYTES), so the final sync only has the tail left to write.
   let unsynced = 0;
   let syncing: Promise<void> | undefined;
+  // A failed background sync fails the put: a later sync may well succeed without having written
+  // those pages (Linux reports a writeback error once), so it must not be forgotten.
+  let syncFailure: { readonly error: unknown } | undefined;
   const flush = async (): Promise<void> => {
+    if (syncFailure !== undefined) throw syncFailure.error;
     if (gatheredBytes === 0) return;
     const chunk =
       gathered.length === 1 ? (gathered[0] as Uint8Array) : Buffer.concat(gathered, gatheredBytes);
@@ -155,10 +159,15 @@ async function copyInto(
     unsynced += chunk.byteLength;
     if (unsynced >= SYNC_EVERY_BYTES && syncing === undefined) {
       unsynced = 0;
-      syncing = handle.datasync().finally(() => {
-        syncing = undefined;
-      });
-      syncing.catch(() => {});
+      syncing = handle.datasync().then(
+        () => {
+          syncing = undefined;
+        },
+        (error: unknown) => {
+          syncing = undefined;
+          syncFailure ??= { error };
+        },
+      );
     }
   };
   try {
@@ -169,6 +178,7 @@ async function copyInto(
       if (next.done) {
         await flush();
         await syncing;
+        if (syncFailure !== undefined) throw syncFailure.error;
         return size;
       }
       size += next.value.byteLength;
