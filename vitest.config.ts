@@ -12,8 +12,8 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@playtally\/core\/testing$/,
-        replacement: `${root}packages/core/src/testing/index.ts`,
+        find: /^@playtally\/([a-z-]+)\/testing$/,
+        replacement: `${root}packages/$1/src/testing/index.ts`,
       },
       { find: /^@playtally\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
     ],

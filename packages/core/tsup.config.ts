@@ -1,13 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'testing/index': 'src/testing/index.ts',
-    'cli/main': 'src/cli/main.ts',
-  },
+  entry: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts' },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
+  dts: { entry: { index: 'src/index.ts' } },
   clean: true,
   sourcemap: true,
   target: 'node20',

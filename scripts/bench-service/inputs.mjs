@@ -31,6 +31,8 @@ export function run(command, args, options = {}) {
 export async function ensureBuilt() {
   const needed = [
     'packages/core/dist/index.js',
+    'packages/transport/dist/index.js',
+    'packages/service/dist/index.js',
     'packages/http/dist/index.js',
     'packages/store-sql/dist/index.js',
   ];

@@ -58,7 +58,7 @@ export function percentiles(values) {
  * publishes in flight, then consume them with concurrency 500.
  */
 export async function benchAdapter(transport, { count, size }) {
-  const { createCloudEvent } = await import('../../packages/core/dist/index.js');
+  const { createCloudEvent } = await import('../../packages/transport/dist/index.js');
   const topic = benchTopic(transport.name);
   try {
     await transport.ensure(topic, ['bench']);
@@ -91,7 +91,7 @@ export async function benchAdapter(transport, { count, size }) {
 
 /** Publish -> handler latency through an adapter, publishing in windows of 50. */
 export async function benchLatency(transport, { count, size }) {
-  const { createCloudEvent } = await import('../../packages/core/dist/index.js');
+  const { createCloudEvent } = await import('../../packages/transport/dist/index.js');
   const topic = benchTopic(`${transport.name}-latency`);
   const latencies = [];
   const subscription = await transport.subscribe(

@@ -1,7 +1,7 @@
 // Bench module for the in-process memory transport (no raw client to compare with).
 import { benchAdapter, benchLatency } from './lib.mjs';
 
-const { createMemoryTransport } = await import('../../packages/core/dist/index.js');
+const { createMemoryTransport } = await import('../../packages/transport/dist/index.js');
 
 export default {
   name: 'memory',

@@ -7,7 +7,7 @@
  *   npx tsx --tsconfig scripts/inspect/tsconfig.json scripts/inspect/ensure-topic.ts \
  *     amqp://guest:guest@127.0.0.1:5672 playtally.demo workers
  */
-import { createTransport, isPlaytallyError } from '@playtally/core';
+import { createTransport, isPlaytallyError } from '@playtally/transport';
 
 const [url, topic, ...groups] = process.argv.slice(2);
 if (url === undefined || topic === undefined) {

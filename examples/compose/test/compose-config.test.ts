@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { requireService } from '@playtally/core/testing';
+import { requireService } from '@playtally/transport/testing';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 

@@ -1,4 +1,5 @@
-import { type MessageHandler, PlaytallyError, type StoredMessage } from '@playtally/core';
+import { PlaytallyError } from '@playtally/core';
+import type { MessageHandler, StoredMessage } from '@playtally/service';
 import { createCsvAppender } from './csv-appender.js';
 import { FOOTAGE_CSV_HEADER, formatPredictionRows } from './footage-csv.js';
 import { FOOTAGE_MESSAGE_TYPE, footageMessageSchema } from './footage-schema.js';

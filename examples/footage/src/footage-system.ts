@@ -2,21 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApp, type PlaytallyApp } from '@playtally/http';
 import {
   createFsBlobStore,
   createJobWorker,
   createMemoryJobStore,
   createMemoryMessageStore,
-  createMemoryTransport,
   createMessageConsumer,
   createMessageSchemaRegistry,
-  type Logger,
   type MessageConsumer,
   type MessageStore,
+} from '@playtally/service';
+import {
+  createMemoryTransport,
+  type Logger,
   silentLogger,
   type Transport,
-} from '@playtally/core';
-import { createApp, type PlaytallyApp } from '@playtally/http';
+} from '@playtally/transport';
 import { createFootageHandler } from './footage-handler.js';
 import { FOOTAGE_MESSAGE_TYPE, footageMessageSchema } from './footage-schema.js';
 

@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
 import {
-  createCloudEvent,
   createMemoryMessageStore,
   createMessageConsumer,
   type MessageStore,
   TOPICS,
-} from '@playtally/core';
-import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core/testing';
+} from '@playtally/service';
+import { createCloudEvent } from '@playtally/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFootageHandler, createFootageSystem, type FootageSystem } from '../src/index.js';
 import { csvLines, footageBody, postAccepted, postFootage, waitConsumed } from './harness.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { StoredMessage } from '@playtally/core';
+import type { StoredMessage } from '@playtally/service';
 import type { FootageMessageInput, FootageSystem } from '../src/index.js';
 
 /** A valid footage body with the given predictions. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createCloudEvent, type Transport } from '@playtally/core';
+import { createCloudEvent, type Transport } from '@playtally/transport';
 
 const scriptsDir = fileURLToPath(new URL('../../../scripts/inspect/', import.meta.url));
 

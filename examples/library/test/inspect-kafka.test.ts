@@ -1,5 +1,5 @@
-import type { Transport } from '@playtally/core';
-import { probeTcp, requireService } from '@playtally/core/testing';
+import type { Transport } from '@playtally/transport';
+import { probeTcp, requireService } from '@playtally/transport/testing';
 import { createKafkaTransport, kafkaGroupId } from '@playtally/transport-kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { deadLetterTopic, type Transport } from '@playtally/core';
-import { probeTcp, requireService } from '@playtally/core/testing';
+import { deadLetterTopic, type Transport } from '@playtally/transport';
+import { probeTcp, requireService } from '@playtally/transport/testing';
 import { createAmqpTransport } from '@playtally/transport-amqp';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import { deadLetterTopic, type Transport } from '@playtally/core';
-import { probeTcp, requireService } from '@playtally/core/testing';
+import { deadLetterTopic, type Transport } from '@playtally/transport';
+import { probeTcp, requireService } from '@playtally/transport/testing';
 import { createRedisTransport } from '@playtally/transport-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

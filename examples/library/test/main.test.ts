@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core/testing';
+import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));

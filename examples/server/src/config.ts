@@ -1,4 +1,5 @@
-import { PlaytallyError, redactUrl } from '@playtally/core';
+import { PlaytallyError } from '@playtally/core';
+import { redactUrl } from '@playtally/transport';
 import { z } from 'zod';
 import { parseByteSize } from './sizes.js';
 

@@ -2,21 +2,19 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
+import { createApp } from '@playtally/http';
 import {
   createFsBlobStore,
   createJobWorker,
   createMessageConsumer,
-  createTransport,
-  type Logger,
   type MessageHandler,
   type MessageSchemaRegistry,
-  redactUrl,
   requeueUnfinishedJobs,
   sweepStaleBlobWrites,
   topicNames,
-} from '@playtally/core';
-import { createApp } from '@playtally/http';
+} from '@playtally/service';
 import { createSqlStores } from '@playtally/store-sql';
+import { createTransport, type Logger, redactUrl } from '@playtally/transport';
 import type { Mode, ServerConfig } from './config.js';
 
 /** Extension points for applications built on the server (the footage example uses them). */

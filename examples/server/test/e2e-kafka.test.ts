@@ -1,4 +1,4 @@
-import { requireService } from '@playtally/core/testing';
+import { requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
 import {
   createTestKafka,

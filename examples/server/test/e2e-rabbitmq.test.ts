@@ -1,4 +1,4 @@
-import { probeTcp, requireService } from '@playtally/core/testing';
+import { probeTcp, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
 import { AMQP_URL, deleteTopics } from '../../../packages/transport-amqp/test/rabbitmq.js';
 import { describeEndToEnd } from './end-to-end.js';

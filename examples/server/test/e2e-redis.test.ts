@@ -1,4 +1,4 @@
-import { probeTcp, requireService } from '@playtally/core/testing';
+import { probeTcp, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
 import { deleteStreams, REDIS_URL } from '../../../packages/transport-redis/test/redis.js';
 import { describeEndToEnd } from './end-to-end.js';

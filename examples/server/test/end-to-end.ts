@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { topicNames } from '@playtally/core';
+import { topicNames } from '@playtally/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANONICAL_INPUT, CANONICAL_OUTPUT } from './canonical.js';
 import { readComposeService } from './compose-environment.js';

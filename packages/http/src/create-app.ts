@@ -10,14 +10,12 @@ import {
   type EventHub,
   ensureTopics,
   type JobStore,
-  type Logger,
   type MessageSchemaRegistry,
   type MessageStore,
-  silentLogger,
   TOPICS,
   type TopicNames,
-  type Transport,
-} from '@playtally/core';
+} from '@playtally/service';
+import { type Logger, silentLogger, type Transport } from '@playtally/transport';
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js';
 import { apiKeyAuth } from './middleware/api-key.js';
 import { createErrorHandler, notFoundHandler } from './middleware/errors.js';

@@ -1,20 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CreateAppOptions, createApp, type PlaytallyApp } from '@playtally/http';
 import {
   createFsBlobStore,
   createJobWorker,
   createMemoryJobStore,
   createMemoryMessageStore,
-  createMemoryTransport,
   createMessageConsumer,
   type Job,
   type JobWorker,
   type MessageConsumer,
-} from '@playtally/core';
-import { type CreateAppOptions, createApp, type PlaytallyApp } from '@playtally/http';
+} from '@playtally/service';
+import { createMemoryTransport } from '@playtally/transport';
 
-export { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core/testing';
+export { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
 
 export interface Harness {
   readonly api: PlaytallyApp;

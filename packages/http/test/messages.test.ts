@@ -1,4 +1,4 @@
-import { createMessageSchemaRegistry } from '@playtally/core';
+import { createMessageSchemaRegistry } from '@playtally/service';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createHarness, type ErrorBody, type Harness, type PageBody } from './harness.js';

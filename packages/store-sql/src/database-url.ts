@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/service';
 
 /** Where a `DATABASE_URL` points, as {@link parseDatabaseUrl} reads it. */
 export type DatabaseTarget =

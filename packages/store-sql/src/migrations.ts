@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/service';
 import {
   type Kysely,
   type Migration,

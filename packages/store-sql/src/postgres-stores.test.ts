@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import {
   describeJobStoreContract,
   describeMessageStoreContract,
-  requireService,
   sampleNewJob,
   sampleNewMessage,
-} from '@playtally/core/testing';
+} from '@playtally/service/testing';
+import { requireService } from '@playtally/transport/testing';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSqlStores } from './create-sql-stores.js';

@@ -6,7 +6,7 @@ import {
   type NewMessage,
   normalizeTimestamp,
   type StoredMessage,
-} from '@playtally/core';
+} from '@playtally/service';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { JobsTable, MessagesTable } from './database.js';
 

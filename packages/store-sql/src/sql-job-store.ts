@@ -10,7 +10,7 @@ import {
   type PageRequest,
   PlaytallyError,
   resolvePageLimit,
-} from '@playtally/core';
+} from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { jobFromRow, newJobRow, patchRow } from './row-mapping.js';

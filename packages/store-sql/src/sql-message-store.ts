@@ -8,7 +8,7 @@ import {
   type PageRequest,
   resolvePageLimit,
   type StoredMessage,
-} from '@playtally/core';
+} from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { messageFromRow, messageRow } from './row-mapping.js';

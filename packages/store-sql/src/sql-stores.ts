@@ -1,4 +1,4 @@
-import { type JobStore, type MessageStore, PlaytallyError } from '@playtally/core';
+import { type JobStore, type MessageStore, PlaytallyError } from '@playtally/service';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
 import { migrateDatabase } from './migrations.js';

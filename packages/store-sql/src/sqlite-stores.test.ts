@@ -5,7 +5,7 @@ import {
   describeJobStoreContract,
   describeMessageStoreContract,
   sampleNewJob,
-} from '@playtally/core/testing';
+} from '@playtally/service/testing';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateDatabase } from './migrations.js';

@@ -1,4 +1,4 @@
-import { isPlaytallyError, PlaytallyError } from '@playtally/core';
+import { isPlaytallyError, PlaytallyError } from '@playtally/service';
 
 /**
  * Runs one store operation, turning a driver error into `STORE_ERROR` whose message names the

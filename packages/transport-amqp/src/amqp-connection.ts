@@ -4,7 +4,7 @@ import {
   type Logger,
   PlaytallyError,
   redactUrl,
-} from '@playtally/core';
+} from '@playtally/transport';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { declareTopic } from './amqp-topology.js';
 

@@ -1,4 +1,4 @@
-import type { EncodedCloudEvent } from '@playtally/core';
+import type { EncodedCloudEvent } from '@playtally/transport';
 import type { Message, Options } from 'amqplib';
 
 /** Prefix of the headers that carry CloudEvent attributes (CloudEvents AMQP binding, binary mode). */

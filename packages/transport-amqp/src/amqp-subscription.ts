@@ -8,7 +8,7 @@ import {
   type ResolvedSubscribeOptions,
   type Subscription,
   sleepUnlessAborted,
-} from '@playtally/core';
+} from '@playtally/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnection, AmqpLink } from './amqp-connection.js';
 import { decodeAmqpMessage, encodeAmqpMessage } from './amqp-message.js';

@@ -1,4 +1,4 @@
-import { deadLetterTopic } from '@playtally/core';
+import { deadLetterTopic } from '@playtally/transport';
 import type { Channel } from 'amqplib';
 
 /**

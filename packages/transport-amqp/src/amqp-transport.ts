@@ -17,7 +17,7 @@ import {
   silentLogger,
   type Transport,
   type TransportCapabilities,
-} from '@playtally/core';
+} from '@playtally/transport';
 import type { ChannelModel } from 'amqplib';
 import { AmqpConnection, type AmqpLink } from './amqp-connection.js';
 import { encodeAmqpMessage } from './amqp-message.js';
@@ -73,7 +73,7 @@ const CAPABILITIES: TransportCapabilities = {
  *
  * @example
  * ```ts
- * import { createCloudEvent } from '@playtally/core';
+ * import { createCloudEvent } from '@playtally/transport';
  * import { createAmqpTransport } from '@playtally/transport-amqp';
  * const transport = createAmqpTransport({ url: 'amqp://guest:guest@127.0.0.1:5672' });
  * await transport.subscribe('greetings', async (event) => console.log(event.data), { group: 'printer' });

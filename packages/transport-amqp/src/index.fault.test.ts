@@ -4,7 +4,7 @@ import {
   describeConsumerCrashContract,
   probeTcp,
   requireService,
-} from '@playtally/core/testing';
+} from '@playtally/transport/testing';
 import { afterAll, describe } from 'vitest';
 import { AMQP_URL, deleteTopics, rabbitmqctl } from '../test/rabbitmq.js';
 import { createAmqpTransport } from './index.js';

@@ -1,5 +1,5 @@
-import { createCloudEvent, createTransport } from '@playtally/core';
-import { describeTransportContract, probeTcp, requireService } from '@playtally/core/testing';
+import { createCloudEvent, createTransport } from '@playtally/transport';
+import { describeTransportContract, probeTcp, requireService } from '@playtally/transport/testing';
 import { describe, expect, it } from 'vitest';
 import { AMQP_URL, boundQueues, deleteTopics, publishRaw } from '../test/rabbitmq.js';
 import { createAmqpTransport } from './index.js';

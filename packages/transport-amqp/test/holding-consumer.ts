@@ -1,5 +1,5 @@
 // Child process of the consumer-crash fault test: takes events and holds them until killed.
-import { runHoldingConsumer } from '@playtally/core/testing';
+import { runHoldingConsumer } from '@playtally/transport/testing';
 import { createAmqpTransport } from '../src/index.js';
 
 await runHoldingConsumer(

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { deadLetterTopic, type EncodedCloudEvent } from '@playtally/core';
+import { deadLetterTopic, type EncodedCloudEvent } from '@playtally/transport';
 import amqp from 'amqplib';
 import { encodeAmqpMessage } from '../src/index.js';
 

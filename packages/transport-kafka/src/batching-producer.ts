@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/transport';
 import { type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
 import { messageSize } from './headers-codec.js';
 import type { ResolvedKafkaOptions } from './options.js';

@@ -1,4 +1,4 @@
-import { describeBrokerRestartContract, requireService } from '@playtally/core/testing';
+import { describeBrokerRestartContract, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
 import { crashBroker, probeScriptedBroker, startBroker } from './broker-control.js';
 import { createKafkaTransport } from './index.js';

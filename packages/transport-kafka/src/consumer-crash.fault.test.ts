@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { describeConsumerCrashContract, requireService } from '@playtally/core/testing';
+import { describeConsumerCrashContract, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
 import { createKafkaTransport } from './index.js';
 import {

@@ -1,4 +1,4 @@
-import { createCloudEvent, decodeCloudEvent, encodeCloudEvent } from '@playtally/core';
+import { createCloudEvent, decodeCloudEvent, encodeCloudEvent } from '@playtally/transport';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { fromKafkaMessage, toKafkaMessage } from './headers-codec.js';

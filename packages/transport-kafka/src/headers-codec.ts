@@ -1,4 +1,4 @@
-import type { EncodedCloudEvent } from '@playtally/core';
+import type { EncodedCloudEvent } from '@playtally/transport';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 /**

@@ -1,4 +1,4 @@
-import { describeTransportContract, requireService } from '@playtally/core/testing';
+import { describeTransportContract, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
 import { createKafkaTransport } from './index.js';
 import {

@@ -5,7 +5,7 @@ import {
   PlaytallyError,
   type ResolvedSubscribeOptions,
   type Subscription,
-} from '@playtally/core';
+} from '@playtally/transport';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { ResolvedKafkaOptions } from './options.js';
 import { createPartitionLanes } from './partition-lanes.js';

@@ -4,8 +4,8 @@ import {
   createTransport,
   isPlaytallyError,
   type Transport,
-} from '@playtally/core';
-import { requireService } from '@playtally/core/testing';
+} from '@playtally/transport';
+import { requireService } from '@playtally/transport/testing';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createKafkaTransport, type KafkaTransportOptions, kafkaGroupId } from './index.js';

@@ -8,7 +8,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   type Transport,
-} from '@playtally/core';
+} from '@playtally/transport';
 import { Kafka, logLevel } from 'kafkajs';
 import { createBatchingProducer } from './batching-producer.js';
 import { toKafkaMessage } from './headers-codec.js';
@@ -35,7 +35,7 @@ const LOG_LEVELS: Record<KafkaLogLevel, logLevel> = {
  *
  * @example
  * ```ts
- * import { createCloudEvent } from '@playtally/core';
+ * import { createCloudEvent } from '@playtally/transport';
  * import { createKafkaTransport } from '@playtally/transport-kafka';
  *
  * const transport = createKafkaTransport({ brokers: ['127.0.0.1:9092'] });

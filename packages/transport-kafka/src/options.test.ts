@@ -1,4 +1,4 @@
-import { isPlaytallyError } from '@playtally/core';
+import { isPlaytallyError } from '@playtally/transport';
 import { describe, expect, it } from 'vitest';
 import { resolveBrokers, resolveKafkaOptions } from './options.js';
 

@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/transport';
 import type { Kafka } from 'kafkajs';
 
 /** How much kafkajs itself logs (to the console). */

@@ -5,7 +5,7 @@ import {
   processDelivery,
   type ResolvedSubscribeOptions,
   sleepUnlessAborted,
-} from '@playtally/core';
+} from '@playtally/transport';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { type ConcurrencyLimit, createConcurrencyLimit } from './concurrency-limit.js';
 import { fromKafkaMessage, messageKey } from './headers-codec.js';

@@ -1,4 +1,4 @@
-import { sleepUnlessAborted } from '@playtally/core';
+import { sleepUnlessAborted } from '@playtally/transport';
 
 /**
  * Runs `work` again while it fails with an error Kafka marks retriable (a topic another process

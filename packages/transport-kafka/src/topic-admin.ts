@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/transport';
 import type { Admin, Kafka } from 'kafkajs';
 import { commitGroupOffsets } from './commit-group-offsets.js';
 import type { ResolvedKafkaOptions } from './options.js';

@@ -4,7 +4,7 @@ import {
   describeConsumerCrashContract,
   probeTcp,
   requireService,
-} from '@playtally/core/testing';
+} from '@playtally/transport/testing';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { deleteStreams, REDIS_URL } from '../test/redis.js';
 import { PrivateRedisServer } from '../test/redis-server.js';

@@ -1,5 +1,5 @@
-import { createCloudEvent, createTransport, deadLetterTopic } from '@playtally/core';
-import { describeTransportContract, probeTcp, requireService } from '@playtally/core/testing';
+import { createCloudEvent, createTransport, deadLetterTopic } from '@playtally/transport';
+import { describeTransportContract, probeTcp, requireService } from '@playtally/transport/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { consumerGroups, deleteStreams, publishRaw, REDIS_URL } from '../test/redis.js';

@@ -3,7 +3,7 @@ import {
   decodeCloudEvent,
   encodeCloudEvent,
   encodeCloudEventParts,
-} from '@playtally/core';
+} from '@playtally/transport';
 import { describe, expect, it } from 'vitest';
 import { decodeStreamFields, encodeStreamFields } from './redis-fields.js';
 

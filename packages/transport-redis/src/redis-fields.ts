@@ -1,4 +1,4 @@
-import type { CloudEventParts, EncodedCloudEvent } from '@playtally/core';
+import type { CloudEventParts, EncodedCloudEvent } from '@playtally/transport';
 
 /** Prefix of the stream fields that carry CloudEvent attributes. */
 export const ATTRIBUTE_FIELD_PREFIX = 'ce_';

@@ -8,7 +8,7 @@ import {
   type ResolvedSubscribeOptions,
   type Subscription,
   sleepUnlessAborted,
-} from '@playtally/core';
+} from '@playtally/transport';
 import { decodeStreamFields } from './redis-fields.js';
 
 /** One stream entry handed to a subscription. */

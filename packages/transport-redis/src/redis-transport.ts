@@ -18,7 +18,7 @@ import {
   silentLogger,
   type Transport,
   type TransportCapabilities,
-} from '@playtally/core';
+} from '@playtally/transport';
 import { Redis } from 'ioredis';
 import { createDeadlines } from './deadlines.js';
 import { BlockingReader } from './redis-blocking-reader.js';
@@ -83,7 +83,7 @@ const CAPABILITIES: TransportCapabilities = {
  *
  * @example
  * ```ts
- * import { createCloudEvent } from '@playtally/core';
+ * import { createCloudEvent } from '@playtally/transport';
  * import { createRedisTransport } from '@playtally/transport-redis';
  * const transport = createRedisTransport({ url: 'redis://127.0.0.1:6379' });
  * await transport.subscribe('greetings', async (event) => console.log(event.data), { group: 'printer' });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeTcp } from '@playtally/core/testing';
+import { probeTcp } from '@playtally/transport/testing';
 
 /**
  * A private `redis-server` for fault tests, persisting every write before acknowledging it

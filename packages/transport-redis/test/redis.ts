@@ -1,4 +1,4 @@
-import { deadLetterTopic, type EncodedCloudEvent } from '@playtally/core';
+import { deadLetterTopic, type EncodedCloudEvent } from '@playtally/transport';
 import { Redis } from 'ioredis';
 import { encodeStreamFields } from '../src/index.js';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '../testing/canonical-example.js';
 import { aggregateCsv } from './aggregate-csv.js';
+import { CANONICAL_INPUT, CANONICAL_OUTPUT } from './canonical-example.js';
 import { aggregateToText, collectingSink, TINY_TUNING } from './engine-harness.js';
 
 describe('aggregateCsv', () => {

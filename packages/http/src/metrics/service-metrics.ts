@@ -4,7 +4,7 @@ import {
   isMessageEvent,
   type JobStatus,
   type JobStore,
-} from '@playtally/core';
+} from '@playtally/service';
 import { createMetricsRegistry, type Histogram, type MetricsRegistry } from './registry.js';
 
 /** The metrics `/metrics` exposes and the hooks that feed them. */

@@ -1,4 +1,5 @@
-import { isPlaytallyError, type Logger, type PlaytallyErrorCode } from '@playtally/core';
+import { isPlaytallyError, type PlaytallyErrorCode } from '@playtally/service';
+import type { Logger } from '@playtally/transport';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { EventHub, JobService, Logger, MessageService } from '@playtally/core';
+import type { EventHub, JobService, MessageService } from '@playtally/service';
+import type { Logger } from '@playtally/transport';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 
 /** The OpenAPI app every route file registers on. */

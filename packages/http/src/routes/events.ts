@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { CloudEvent } from '@playtally/core';
+import type { CloudEvent } from '@playtally/transport';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { errorResponse } from '../schemas/error.js';
 import { V1_SECURITY } from '../schemas/security.js';

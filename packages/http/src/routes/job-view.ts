@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import { type Job, toJobSnapshot } from '@playtally/core';
+import { type Job, toJobSnapshot } from '@playtally/service';
 import type { JobSchema } from '../schemas/job.js';
 
 /** A job as the API answers it. */

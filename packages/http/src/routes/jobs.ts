@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
-import { type InvalidRowPolicy, PlaytallyError } from '@playtally/core';
+import { type InvalidRowPolicy, PlaytallyError } from '@playtally/service';
 import type { Context } from 'hono';
 import { errorResponse } from '../schemas/error.js';
 import {

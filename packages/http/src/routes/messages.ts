@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/service';
 import type { Context } from 'hono';
 import { errorResponse } from '../schemas/error.js';
 import {

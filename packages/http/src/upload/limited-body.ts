@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/service';
 
 /**
  * Reads a request body as UTF-8 text, refusing it with `PAYLOAD_TOO_LARGE` as soon as it

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError } from '@playtally/service';
 import busboy from 'busboy';
 
 /** Options of {@link receiveMultipartFile}. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core/testing';
+import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

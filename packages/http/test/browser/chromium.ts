@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { requireService } from '@playtally/core/testing';
+import { requireService } from '@playtally/transport/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium; the tests never download a browser. */

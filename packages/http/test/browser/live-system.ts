@@ -13,9 +13,9 @@ import {
   createJobWorker,
   createMemoryJobStore,
   createMemoryMessageStore,
-  createMemoryTransport,
   createMessageConsumer,
-} from '@playtally/core';
+} from '@playtally/service';
+import { createMemoryTransport } from '@playtally/transport';
 import { createApp } from '../../src/index.js';
 
 /** The whole system running in this process, served on a loopback port. */

@@ -1,0 +1,12 @@
+declare module '@playtally/core' {
+  /** The error codes only HTTP requests can meet. */
+  interface PlaytallyErrorCodes {
+    /** The request's body is of a media type the route does not take. */
+    UNSUPPORTED_MEDIA_TYPE: true;
+    /** An API key is required and was missing or wrong. */
+    UNAUTHORIZED: true;
+  }
+}
+
+/** The error codes `@playtally/http` adds to `PlaytallyErrorCode`. */
+export type HttpErrorCode = 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED';

@@ -1,0 +1,115 @@
+import { PlaytallyError } from '@playtally/core';
+import type { CloudEvent, DeliveryContext, Subscription, Transport } from '@playtally/transport';
+import { errorFields, type Logger, silentLogger } from '@playtally/transport';
+import type { NewMessage, StoredMessage } from '../domain/message.js';
+import { createMessageEvent, EVENT_TYPES } from '../events/events.js';
+import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
+import type { MessageStore } from '../ports/message-store.js';
+
+/**
+ * Application work for one message, run before it is marked consumed. Throwing makes the
+ * transport redeliver the message; once a message is marked consumed its redeliveries skip the
+ * handler, but a crash between the handler and the mark runs it again, so it should be
+ * idempotent by `message.id`.
+ */
+export type MessageHandler = (message: StoredMessage, context: DeliveryContext) => Promise<void>;
+
+/** Options of {@link createMessageConsumer}. */
+export interface MessageConsumerOptions {
+  messages: MessageStore;
+  transport: Transport;
+  /** Extra work per message (the footage example appends CSV rows). @default none */
+  handler?: MessageHandler;
+  /** Messages handled at once. @default 4 */
+  concurrency?: number;
+  /** Deliveries before a message is dead-lettered. @default 5 */
+  maxAttempts?: number;
+  /** @default TOPICS */
+  topics?: TopicNames;
+  /** @default silentLogger */
+  logger?: Logger;
+}
+
+/** A running message consumer. */
+export interface MessageConsumer {
+  /** Ensures the topics and starts consuming in the `consumers` group. */
+  start(): Promise<void>;
+  /** Stops consuming, letting in-flight messages finish. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the consumer of posted messages: it runs the optional handler, persists the message
+ * as consumed (idempotently by id, so a redelivery is stored once) and publishes
+ * `message.consumed` on the events topic.
+ *
+ * @example
+ * ```ts
+ * const consumer = createMessageConsumer({ messages, transport, handler: async (m) => console.log(m.data) });
+ * await consumer.start();
+ * ```
+ */
+export function createMessageConsumer(options: MessageConsumerOptions): MessageConsumer {
+  const { messages, transport, handler } = options;
+  const topics = options.topics ?? TOPICS;
+  const logger = options.logger ?? silentLogger;
+  let subscription: Subscription | undefined;
+  let started = false;
+  let closing: Promise<void> | undefined;
+
+  const handle = async (event: CloudEvent, context: DeliveryContext): Promise<void> => {
+    const incoming = toNewMessage(event);
+    const log = logger.child({ messageId: incoming.id });
+    const existing = await messages.get(incoming.id);
+    if (existing?.status === 'consumed') return log.debug('message already consumed; skipped');
+    if (handler) {
+      await handler(existing ?? { ...incoming, status: 'received', consumedAt: null }, context);
+    }
+    const consumed = await messages.markConsumed(incoming.id, new Date().toISOString(), incoming);
+    log.info({ type: consumed.type }, 'message consumed');
+    try {
+      await transport.publish(
+        topics.events,
+        createMessageEvent(EVENT_TYPES.messageConsumed, consumed, WORKER_SOURCE),
+      );
+    } catch (error) {
+      log.warn(errorFields(error), 'could not publish message.consumed');
+    }
+  };
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      await ensureTopics(transport, topics);
+      subscription = await transport.subscribe(topics.messages, handle, {
+        group: GROUPS.consumers,
+        concurrency: options.concurrency ?? 4,
+        maxAttempts: options.maxAttempts ?? 5,
+      });
+      logger.info({ transport: transport.name }, 'message consumer started');
+    },
+    close() {
+      closing ??= (async () => {
+        await subscription?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function toNewMessage(event: CloudEvent): NewMessage {
+  const data: unknown = event.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new PlaytallyError('INVALID_INPUT', `message ${event.id} does not carry a JSON object`, {
+      details: { messageId: event.id },
+    });
+  }
+  return {
+    id: event.id,
+    type: event.type,
+    source: event.source,
+    data: data as Record<string, unknown>,
+    receivedAt: event.time,
+  };
+}
