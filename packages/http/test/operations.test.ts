@@ -82,7 +82,7 @@ describe('/metrics', () => {
       /playtally_http_request_duration_seconds_count\{method="POST",route="\/v1\/jobs",status="202"\} 1/,
     );
     expect(text).toMatch(
-      /playtally_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/jobs\/:id",status="200",le="\+Inf"\} \d+/,
+      /playtally_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/jobs\/:id",status="200"\} \d+/,
     );
   });
 });

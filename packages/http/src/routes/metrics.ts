@@ -19,8 +19,8 @@ const metricsRoute = createRoute({
 export function registerMetricsRoutes(app: ApiApp, deps: RouteDeps): void {
   app.openAPIRegistry.registerPath(metricsRoute);
   app.get('/metrics', async (c) =>
-    c.body(await deps.metrics.registry.render(), 200, {
-      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    c.body(await deps.metrics.registry.metrics(), 200, {
+      'Content-Type': deps.metrics.registry.contentType,
     }),
   );
 }
