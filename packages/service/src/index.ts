@@ -29,5 +29,4 @@ export * from './stores/memory-message-store.js';
 export * from './stores/page-cursor.js';
 export * from './stores/sweep-stale-blobs.js';
 export * from './stores/timestamp.js';
-export * from './support/time-ordered-id.js';
 export * from './worker/create-worker.js';
