@@ -1,5 +1,4 @@
 import {
-  type Job,
   type JobPatch,
   type JobStatus,
   type JobStore,

@@ -3,7 +3,6 @@ import {
   type NewMessage,
   normalizeTimestamp,
   type PageRequest,
-  type StoredMessage,
 } from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
