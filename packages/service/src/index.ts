@@ -5,6 +5,7 @@ export type {
   InvalidRowPolicy,
   RejectedRow,
 } from '@playtally/core';
+export type { CloudEvent } from '@playtally/transport';
 export { isUnrecoverableError, UnrecoverableError } from '@playtally/transport';
 export * from './domain/index.js';
 export * from './errors.js';
