@@ -5,8 +5,16 @@ declare module '@playtally/core' {
     UNSUPPORTED_MEDIA_TYPE: true;
     /** An API key is required and was missing or wrong. */
     UNAUTHORIZED: true;
+    /** An upload stopped sending for longer than the idle timeout. */
+    REQUEST_TIMEOUT: true;
+    /** As many uploads as allowed are already in progress. */
+    TOO_MANY_UPLOADS: true;
   }
 }
 
 /** The error codes `@playtally/http` adds to `PlaytallyErrorCode`. */
-export type HttpErrorCode = 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED';
+export type HttpErrorCode =
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAUTHORIZED'
+  | 'REQUEST_TIMEOUT'
+  | 'TOO_MANY_UPLOADS';
