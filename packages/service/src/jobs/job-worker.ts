@@ -20,7 +20,7 @@ import { createWorker, type WorkerJob } from '../worker/create-worker.js';
 import type { DatabaseGate } from '../worker/database-gate.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
-import { createSpillFolder } from './spill-folder.js';
+import { createSpillFolder } from '../sweepers/spill-folder.js';
 
 /** Options of {@link createJobWorker}. */
 export interface JobWorkerOptions {

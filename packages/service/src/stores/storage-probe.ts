@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PlaytallyError } from '@playtally/core';
+
+/**
+ * Resolves when `directory` accepts a small write (created, written, synced, removed): the
+ * readiness check of a filesystem blob store. Rejects with `STORAGE_FULL` when the disk is full
+ * or read-only, and with `STORE_ERROR` otherwise; both name the component `storage`.
+ *
+ * @example
+ * ```ts
+ * import { probeWritable } from '@playtally/service';
+ * await probeWritable('./data/blobs');
+ * ```
+ */
+export async function probeWritable(directory: string): Promise<void> {
+  const file = join(resolve(directory), `.probe-${randomUUID()}`);
+  try {
+    await mkdir(resolve(directory), { recursive: true });
+    const handle = await open(file, 'wx', 0o600);
+    try {
+      await handle.write(new Uint8Array(4096).fill(46));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS';
+    const reason = code === 'EROFS' ? 'read-only file system' : full ? 'disk full' : code;
+    throw new PlaytallyError(full ? 'STORAGE_FULL' : 'STORE_ERROR', `storage is not writable: ${reason}`, {
+      cause: error,
+      details: { component: 'storage', reason },
+    });
+  } finally {
+    await rm(file, { force: true }).catch(() => {});
+  }
+}
