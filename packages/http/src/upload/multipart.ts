@@ -79,6 +79,9 @@ export function receiveMultipartFile<T>(
         return;
       }
       fileStream = stream;
+      // The consumer sees the stream's error when it reads; this keeps an error raised while it
+      // is busy elsewhere (writing to disk) from becoming an uncaught exception.
+      stream.on('error', () => {});
       file = options.onFile(stream, info.filename, fieldsDone);
       file.catch((error: unknown) => {
         stream.resume();

@@ -81,6 +81,9 @@ export function guardedBody(request: Request, idleTimeoutMs: number): Readable {
   source.on('error', (error) =>
     stop(new PlaytallyError('ABORTED', 'the upload was interrupted', { cause: error })),
   );
+  // Whoever reads the guard sees its error (on iteration or through its own listener); this one
+  // only keeps an error raised after the reader let go from becoming an uncaught exception.
+  guard.on('error', () => {});
   guard.on('close', () => {
     clearTimeout(timer);
     request.signal.removeEventListener('abort', onAbort);
