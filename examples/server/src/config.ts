@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly maxConcurrentUploads: number;
   /** Events waiting in the outbox past which posting answers 503. */
   readonly outboxMaxBacklog: number;
+  /** How long a relay's claim on outbox entries lasts (a dead relay's entries wait this long). */
+  readonly outboxLeaseMs: number;
   /** Jobs queued and messages received longer than this are published again. */
   readonly reconcileAfterMs: number;
   /** Time between reconciler passes. */
@@ -62,6 +64,7 @@ export const DEFAULTS = {
   UPLOAD_IDLE_TIMEOUT_MS: '30000',
   MAX_CONCURRENT_UPLOADS: '32',
   OUTBOX_MAX_BACKLOG: '10000',
+  OUTBOX_LEASE_MS: '60000',
   RECONCILE_AFTER_MS: '300000',
   RECONCILE_INTERVAL_MS: '60000',
   SWEEP_INTERVAL_MS: '600000',
@@ -156,6 +159,7 @@ const EnvironmentSchema = z.object({
   UPLOAD_IDLE_TIMEOUT_MS: integer(DEFAULTS.UPLOAD_IDLE_TIMEOUT_MS, 100, 3_600_000),
   MAX_CONCURRENT_UPLOADS: integer(DEFAULTS.MAX_CONCURRENT_UPLOADS, 1, 100_000),
   OUTBOX_MAX_BACKLOG: integer(DEFAULTS.OUTBOX_MAX_BACKLOG, 1, 100_000_000),
+  OUTBOX_LEASE_MS: integer(DEFAULTS.OUTBOX_LEASE_MS, 1000, 3_600_000),
   RECONCILE_AFTER_MS: integer(DEFAULTS.RECONCILE_AFTER_MS, 0, 604_800_000),
   RECONCILE_INTERVAL_MS: integer(DEFAULTS.RECONCILE_INTERVAL_MS, 100, 86_400_000),
   SWEEP_INTERVAL_MS: integer(DEFAULTS.SWEEP_INTERVAL_MS, 100, 86_400_000),
@@ -201,6 +205,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
     maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
     outboxMaxBacklog: e.OUTBOX_MAX_BACKLOG,
+    outboxLeaseMs: e.OUTBOX_LEASE_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,

@@ -135,6 +135,7 @@ export async function startServer(
         uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
         maxConcurrentUploads: config.maxConcurrentUploads,
         maxOutboxBacklog: config.outboxMaxBacklog,
+        outboxLeaseMs: config.outboxLeaseMs,
         reconciler: {
           olderThanMs: config.reconcileAfterMs,
           intervalMs: config.reconcileIntervalMs,

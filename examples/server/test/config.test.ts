@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       uploadIdleTimeoutMs: 30_000,
       maxConcurrentUploads: 32,
       outboxMaxBacklog: 10_000,
+      outboxLeaseMs: 60_000,
       reconcileAfterMs: 300_000,
       reconcileIntervalMs: 60_000,
       sweepIntervalMs: 600_000,

@@ -60,6 +60,11 @@ export interface CreateAppOptions {
    */
   maxOutboxBacklog?: number;
   /**
+   * How long the relay's claim hides outbox entries from other relays: entries claimed by a
+   * process that died are published by another after this. @default 60000
+   */
+  outboxLeaseMs?: number;
+  /**
    * The reconciler this app runs: jobs `queued` and messages `received` for longer than
    * `olderThanMs` are published again, checked every `intervalMs`; `false` runs none.
    * @default { olderThanMs: 300000, intervalMs: 60000 }
@@ -133,6 +138,7 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
         outbox,
         transport,
         maxBacklog: options.maxOutboxBacklog ?? 10_000,
+        ...(options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs }),
         onPublished: (count) => metrics.countPublished(count),
         logger: logger.child({ component: 'outbox' }),
       }),
