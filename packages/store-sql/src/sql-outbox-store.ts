@@ -99,5 +99,18 @@ export function createSqlOutboxStore(context: SqlOutboxStoreContext): OutboxStor
         },
         'read',
       ),
+
+    oldestPending: () =>
+      run(
+        'find the oldest outbox entry',
+        async () => {
+          const row = await db
+            .selectFrom('outbox')
+            .select((eb) => eb.fn.min('created_at').as('oldest'))
+            .executeTakeFirst();
+          return row?.oldest ?? null;
+        },
+        'read',
+      ),
   };
 }

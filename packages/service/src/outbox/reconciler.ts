@@ -104,7 +104,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   const runOnce = async (pass: ReconcilePassOptions = {}): Promise<ReconcileCounts> => {
     const now = Date.now();
-    const before = new Date(now - (pass.olderThanMs ?? olderThanMs)).toISOString();
+    // Nothing newer than the oldest event still in the outbox is republished: its own event may
+    // simply not be published yet (the broker is away), and a copy would only pile up behind it.
+    const outboxes = new Set([jobs.outbox, messages.outbox]);
+    const oldest = await Promise.all([...outboxes].map((outbox) => outbox.oldestPending()));
+    const waiting = oldest.filter((at) => at !== null).sort()[0] ?? null;
+    const aged = new Date(now - (pass.olderThanMs ?? olderThanMs)).toISOString();
+    const before = waiting !== null && waiting < aged ? waiting : aged;
     const leaseExpiredBefore = pass.ignoreLeases
       ? '9999-12-31T23:59:59.999Z'
       : new Date(now).toISOString();

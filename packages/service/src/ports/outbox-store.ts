@@ -29,4 +29,9 @@ export interface OutboxStore {
   retry(ids: readonly string[], delayMs: number): Promise<void>;
   /** How many entries wait, claimed or not. */
   pending(): Promise<number>;
+  /**
+   * When the oldest waiting entry was written (ISO 8601), or `null` when none waits. Whatever
+   * was committed before it has been published; the reconciler republishes nothing newer.
+   */
+  oldestPending(): Promise<string | null>;
 }

@@ -86,5 +86,10 @@ export function createMemoryOutboxStore(options: MemoryOutboxStoreOptions = {}):
     async pending() {
       return slots.size;
     },
+
+    async oldestPending() {
+      for (const slot of slots.values()) return slot.entry.createdAt;
+      return null;
+    },
   };
 }

@@ -39,6 +39,18 @@ export function describeOutboxCases({ store, clock }: JobStoreCaseContext): void
       expect(await store().outbox.claim({ limit: 10, leaseMs: 1000 })).toHaveLength(1);
     });
 
+    it('tells when the oldest waiting entry was written', async () => {
+      expect(await store().outbox.oldestPending()).toBeNull();
+      const first = clock().now().toISOString();
+      await fill(1);
+      clock().advance(10);
+      await fill(1);
+      expect(await store().outbox.oldestPending()).toBe(first);
+      const [oldest] = await store().outbox.claim({ limit: 1, leaseMs: 1000 });
+      await store().outbox.complete([oldest!.id]);
+      expect(await store().outbox.oldestPending()).toBe(clock().now().toISOString());
+    });
+
     it('offers a retried entry again after its delay', async () => {
       await fill(1);
       const [entry] = await store().outbox.claim({ limit: 1, leaseMs: 60_000 });
