@@ -11,6 +11,10 @@ export interface OwnRedis {
   readonly url: string;
   /** Kills it and starts it again: without persistence, everything it held is gone. */
   restartEmpty(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
   destroy(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
   const kill = async () => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -49,6 +54,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async restartEmpty() {
       await kill();
       await start();
