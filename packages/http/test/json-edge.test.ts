@@ -7,7 +7,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-function post(h: Harness, body: string | Uint8Array, headers: Record<string, string> = {}) {
+function post(h: Harness, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
   return h.request('/v1/messages', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -59,7 +59,7 @@ describe('JSON at the edge of POST /v1/messages', () => {
 });
 
 describe('CloudEvents binary mode and Idempotency-Key on POST /v1/messages', () => {
-  it("keeps a repeated ce-id from the same ce-source as one message", async () => {
+  it('keeps a repeated ce-id from the same ce-source as one message', async () => {
     harness = await createHarness({ workers: false });
     const headers = {
       'ce-id': 'A234-1234-1234',

@@ -85,5 +85,7 @@ export async function findIdempotencyKey(db: Executor, scope: 'jobs' | 'messages
     .where('scope', '=', scope)
     .where('key', '=', key)
     .executeTakeFirst();
-  return row === undefined ? undefined : { fingerprint: row.fingerprint, resourceId: row.resource_id };
+  return row === undefined
+    ? undefined
+    : { fingerprint: row.fingerprint, resourceId: row.resource_id };
 }

@@ -1,8 +1,8 @@
 import {
+  JOB_STATUSES,
   type JobLease,
   type JobStatus,
   type JobStore,
-  JOB_STATUSES,
   type OutboxStore,
   type PageRequest,
   PlaytallyError,
@@ -55,21 +55,23 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
       access,
     );
   const staleJobs = (query: StaleJobQuery) =>
-    db.selectFrom('jobs').where((eb) =>
-      eb.and([
-        eb('updated_at', '<', query.updatedBefore),
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([
-            eb('status', '=', 'processing'),
-            eb.or([
-              eb('lease_expires_at', 'is', null),
-              eb('lease_expires_at', '<', query.leaseExpiredBefore),
+    db
+      .selectFrom('jobs')
+      .where((eb) =>
+        eb.and([
+          eb('updated_at', '<', query.updatedBefore),
+          eb.or([
+            eb('status', '=', 'queued'),
+            eb.and([
+              eb('status', '=', 'processing'),
+              eb.or([
+                eb('lease_expires_at', 'is', null),
+                eb('lease_expires_at', '<', query.leaseExpiredBefore),
+              ]),
             ]),
           ]),
         ]),
-      ]),
-    );
+      );
 
   return {
     outbox,

@@ -68,7 +68,10 @@ export function createSqlOutboxStore(context: SqlOutboxStoreContext): OutboxStor
         `complete ${ids.length} outbox entries`,
         async () => {
           if (ids.length === 0) return;
-          await db.deleteFrom('outbox').where('id', 'in', [...ids]).execute();
+          await db
+            .deleteFrom('outbox')
+            .where('id', 'in', [...ids])
+            .execute();
         },
         'read',
       ),

@@ -13,11 +13,12 @@ const failing = (code: string, message = `failure ${code}`) => {
 describe('storeOperation', () => {
   it('answers STORE_UNAVAILABLE naming the database when the server shuts a connection', async () => {
     const op = failing('57P01', 'terminating connection due to administrator command');
-    await expect(storeOperation('pg at postgres://u:***@h/db', 'get job 1', op.run, 'write'))
-      .rejects.toMatchObject({
-        code: 'STORE_UNAVAILABLE',
-        details: { component: 'database', retryAfterSeconds: 2 },
-      });
+    await expect(
+      storeOperation('pg at postgres://u:***@h/db', 'get job 1', op.run, 'write'),
+    ).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      details: { component: 'database', retryAfterSeconds: 2 },
+    });
     // A write that may have been applied is not run twice.
     expect(op.calls()).toBe(1);
   });

@@ -38,7 +38,9 @@ describe('the API SIGKILLed', () => {
     ledger.stop();
     await posting;
     const figures = await ledger.settle(60_000);
-    printFigures('api SIGKILL while posting', figures, { answers: Object.fromEntries(ledger.statuses) });
+    printFigures('api SIGKILL while posting', figures, {
+      answers: Object.fromEntries(ledger.statuses),
+    });
     expect(figures.accepted).toBeGreaterThan(100);
     expect(figures.lost).toBe(0);
     expect(figures.duplicated).toBe(0);

@@ -50,7 +50,11 @@ export async function waitForJob(
   for (;;) {
     const response = await fetch(`${baseUrl}/v1/jobs/${id}`).catch(() => undefined);
     const job = response?.ok
-      ? ((await response.json()) as { status: string; attempts: number; error: { message: string } | null })
+      ? ((await response.json()) as {
+          status: string;
+          attempts: number;
+          error: { message: string } | null;
+        })
       : undefined;
     if (job && ['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
     if (Date.now() > deadline) return job ?? { status: 'unknown', attempts: 0, error: null };

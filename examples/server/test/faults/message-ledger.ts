@@ -59,7 +59,11 @@ export class MessageLedger {
 
   async #post(message: Sent): Promise<void> {
     this.#sent.push(message);
-    const deadline = () => this.#stopped && Date.now() > (this.#stoppedAt ??= Date.now()) + 30_000;
+    const deadline = () => {
+      if (!this.#stopped) return false;
+      this.#stoppedAt ??= Date.now();
+      return Date.now() > this.#stoppedAt + 30_000;
+    };
     while (!deadline()) {
       const base = this.baseUrl();
       let status = 'no API';
@@ -114,7 +118,8 @@ export class MessageLedger {
         items: { id: string; status: string; data: { key?: unknown } }[];
         nextCursor: string | null;
       };
-      for (const item of page.items) stored.set(item.id, { status: item.status, key: item.data.key });
+      for (const item of page.items)
+        stored.set(item.id, { status: item.status, key: item.data.key });
       cursor = page.nextCursor;
     } while (cursor !== null);
     const accepted = this.#sent.filter((message) => message.id !== undefined);
@@ -134,7 +139,10 @@ export class MessageLedger {
 /** Prints the figures in the one format every fault test uses. */
 export function printFigures(name: string, figures: Figures, extra: Record<string, unknown> = {}) {
   const more = Object.entries(extra)
-    .map(([key, value]) => ` ${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(
+      ([key, value]) =>
+        ` ${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    )
     .join('');
   console.log(
     `[fault] ${name}: sent=${figures.sent} accepted=${figures.accepted} stored=${figures.stored} consumed=${figures.consumed} lost=${figures.lost} duplicated=${figures.duplicated}${more}`,

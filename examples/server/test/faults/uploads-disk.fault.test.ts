@@ -70,7 +70,9 @@ async function openDescriptors(pid: number): Promise<number> {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(
+    () => [],
+  )) {
     if (entry.isFile()) found.push(join(entry.parentPath, entry.name));
   }
   return found;
@@ -105,7 +107,9 @@ describe('1,000 aborted multipart uploads', () => {
     }
     const cleanedWithinMs = Date.now() - lastSent;
     const after = await openDescriptors(api.child.pid!);
-    const warnings = api.logs.filter((entry) => /DEP0137|closing file descriptor/i.test(String(entry.msg)));
+    const warnings = api.logs.filter((entry) =>
+      /DEP0137|closing file descriptor/i.test(String(entry.msg)),
+    );
     printFigures(
       '1,000 aborted uploads',
       { sent, accepted: 0, stored: left.length, consumed: 0, lost: 0, duplicated: 0 },
@@ -177,16 +181,26 @@ describe('a full disk', () => {
     await writeFile(join(storage, 'filler'), Buffer.alloc(0));
     await run('bash', ['-c', `cat /dev/zero > ${join(storage, 'filler')} 2>/dev/null || true`]);
     const readyz = await fetch(`${base}/readyz`);
-    const readiness = (await readyz.json()) as { error: { details: { checks: Record<string, unknown> } } };
+    const readiness = (await readyz.json()) as {
+      error: { details: { checks: Record<string, unknown> } };
+    };
     expect(readyz.status).toBe(503);
-    expect(readiness.error.details.checks.storage).toEqual({ ok: false, error: 'out of space or read-only' });
+    expect(readiness.error.details.checks.storage).toEqual({
+      ok: false,
+      error: 'out of space or read-only',
+    });
 
     await system.startWorker();
     const job = await waitForJob(base, id, 60_000);
     printFigures(
       'disk full',
       { sent: 2, accepted: 1, stored: 1, consumed: 1, lost: 0, duplicated: 0 },
-      { uploadStatus: refused.status, readyz: readyz.status, job: job.status, jobError: job.error?.message },
+      {
+        uploadStatus: refused.status,
+        readyz: readyz.status,
+        job: job.status,
+        jobError: job.error?.message,
+      },
     );
     expect(job.status).toBe('failed');
     expect(job.error?.message).toContain('disk full');

@@ -66,8 +66,20 @@ describe('workers that die or meet a redelivery', () => {
     const afterStop = await spillState(tempDir);
     printFigures(
       'worker SIGKILL while spilling',
-      { sent: 1, accepted: 1, stored: 1, consumed: done.status === 'succeeded' ? 1 : 0, lost: done.status === 'succeeded' ? 0 : 1, duplicated: 0 },
-      { spillAtKill: atKill, spillAfterRestart: afterRestart, spillAfterStop: afterStop, attempts: done.attempts },
+      {
+        sent: 1,
+        accepted: 1,
+        stored: 1,
+        consumed: done.status === 'succeeded' ? 1 : 0,
+        lost: done.status === 'succeeded' ? 0 : 1,
+        duplicated: 0,
+      },
+      {
+        spillAtKill: atKill,
+        spillAfterRestart: afterRestart,
+        spillAfterStop: afterStop,
+        attempts: done.attempts,
+      },
     );
     expect(Object.values(atKill).some((runs) => runs > 1)).toBe(true);
     expect(done.status).toBe('succeeded');
@@ -83,7 +95,9 @@ describe('workers that die or meet a redelivery', () => {
     const job = await submitJob(() => system.url(), WIDE_CSV);
     let status = '';
     for (let n = 0; n < 300 && status !== 'processing'; n += 1) {
-      status = ((await (await fetch(`${system.url()}/v1/jobs/${job.id}`)).json()) as { status: string }).status;
+      status = (
+        (await (await fetch(`${system.url()}/v1/jobs/${job.id}`)).json()) as { status: string }
+      ).status;
       await sleep(20);
     }
     // What a broker does after a reconnect: the same request once more, while the run goes on.
@@ -105,12 +119,26 @@ describe('workers that die or meet a redelivery', () => {
       logLines(worker, 'job started').filter((entry) => entry.jobId === job.id),
     );
     const waited = [a, b].flatMap((worker) =>
-      logLines(worker, /runs elsewhere under a live lease/).filter((entry) => entry.jobId === job.id),
+      logLines(worker, /runs elsewhere under a live lease/).filter(
+        (entry) => entry.jobId === job.id,
+      ),
     );
     printFigures(
       'job redelivered while running',
-      { sent: 2, accepted: 2, stored: 1, consumed: 1, lost: done.status === 'succeeded' ? 0 : 1, duplicated: started.length - 1 },
-      { status: done.status, attempts: done.attempts, runsStarted: started.length, deliveriesThatWaited: waited.length },
+      {
+        sent: 2,
+        accepted: 2,
+        stored: 1,
+        consumed: 1,
+        lost: done.status === 'succeeded' ? 0 : 1,
+        duplicated: started.length - 1,
+      },
+      {
+        status: done.status,
+        attempts: done.attempts,
+        runsStarted: started.length,
+        deliveriesThatWaited: waited.length,
+      },
     );
     expect(status).toBe('processing');
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });

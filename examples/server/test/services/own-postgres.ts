@@ -18,7 +18,10 @@ export interface OwnPostgres {
 const run = promisify(execFile);
 
 async function pgBin(name: string): Promise<string> {
-  const { stdout } = await run('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1']);
+  const { stdout } = await run('bash', [
+    '-c',
+    'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1',
+  ]);
   return join(stdout.trim(), name);
 }
 

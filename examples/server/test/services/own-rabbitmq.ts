@@ -54,9 +54,14 @@ export async function startOwnRabbitMq(): Promise<OwnRabbitMq> {
   };
   const stop = async () => {
     await ctl('stop').catch(() => {});
-    await waitUntil(`${node} to stop`, async () => {
-      if (child && child.exitCode === null && child.signalCode === null) throw new Error('running');
-    }, 60_000).catch(() => child?.kill('SIGKILL'));
+    await waitUntil(
+      `${node} to stop`,
+      async () => {
+        if (child && child.exitCode === null && child.signalCode === null)
+          throw new Error('running');
+      },
+      60_000,
+    ).catch(() => child?.kill('SIGKILL'));
   };
   await start();
   return {

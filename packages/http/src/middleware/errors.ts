@@ -93,7 +93,9 @@ export function publicError(error: PlaytallyError): {
       ? `the ${component} is out of space or read-only${reason ? ` (${reason})` : ''}`
       : error.code === 'STORE_ERROR' || error.code === 'INTERNAL'
         ? `the ${component} failed`
-        : error.code === 'CONFIG_INVALID' || error.code.endsWith('_TRANSPORT') || error.code === 'ADAPTER_NOT_INSTALLED'
+        : error.code === 'CONFIG_INVALID' ||
+            error.code.endsWith('_TRANSPORT') ||
+            error.code === 'ADAPTER_NOT_INSTALLED'
           ? 'the server is misconfigured'
           : `the ${component} is unavailable; retry later`;
   return { message, details };

@@ -86,7 +86,10 @@ class CheckTimeout extends Error {}
 function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CheckTimeout(`${name} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new CheckTimeout(`${name} did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -13,8 +13,8 @@ import { PageQuerySchema, pageSchema } from '../schemas/page.js';
 import { V1_SECURITY } from '../schemas/security.js';
 import { parseJsonBody } from '../upload/json-body.js';
 import { readLimitedBytes } from '../upload/limited-body.js';
-import { idempotencyKeyOf } from './idempotency-key.js';
 import type { ApiApp, RouteDeps } from './deps.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 
 const postRoute = createRoute({
   method: 'post',

@@ -22,7 +22,10 @@ export function parseJsonBody(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): unk
   }
   const depth = nestingDepth(text);
   if (depth > maxDepth) {
-    throw invalid(`the JSON nests ${depth} levels deep; at most ${maxDepth} are allowed`, 'too_deep');
+    throw invalid(
+      `the JSON nests ${depth} levels deep; at most ${maxDepth} are allowed`,
+      'too_deep',
+    );
   }
   try {
     return JSON.parse(text, (key, value: unknown) => {
@@ -61,7 +64,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
     if (inString) {
-      if (code === 0x5c) i += 1; // backslash: skip the escaped character
+      if (code === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) inString = true;
     else if (code === 0x5b || code === 0x7b) {

@@ -65,7 +65,10 @@ export function receiveMultipartFile<T>(
       if (fileStream !== undefined && !fileStream.readableEnded) {
         fileStream.destroy(error instanceof Error ? error : new Error(String(error)));
       }
-      if (file === undefined) return reject(error);
+      if (file === undefined) {
+        reject(error);
+        return;
+      }
       // Answer once the consumer has let go of what it was writing.
       file.then(
         () => reject(error),

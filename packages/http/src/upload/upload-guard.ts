@@ -20,9 +20,13 @@ export function createUploadLimiter(max: number): UploadLimiter {
   return {
     acquire() {
       if (active >= max) {
-        throw new PlaytallyError('TOO_MANY_UPLOADS', `${max} uploads are in progress; retry later`, {
-          details: { maxConcurrentUploads: max, retryAfterSeconds: 2 },
-        });
+        throw new PlaytallyError(
+          'TOO_MANY_UPLOADS',
+          `${max} uploads are in progress; retry later`,
+          {
+            details: { maxConcurrentUploads: max, retryAfterSeconds: 2 },
+          },
+        );
       }
       active += 1;
       let released = false;

@@ -2,7 +2,12 @@ import { createCloudEvent } from '@playtally/transport';
 import type { Job } from '../domain/job.js';
 import type { StoredMessage } from '../domain/message.js';
 import type { OutgoingEvent } from '../domain/outbox.js';
-import { createJobEvent, createMessageEvent, EVENT_TYPES, type JobRequestedData } from './events.js';
+import {
+  createJobEvent,
+  createMessageEvent,
+  EVENT_TYPES,
+  type JobRequestedData,
+} from './events.js';
 import { API_SOURCE, type TopicNames } from './topics.js';
 
 /** The `job.requested` a worker takes the job from, keyed by job id. */

@@ -197,13 +197,20 @@ export function createJobService(options: JobServiceOptions): JobService {
         };
         try {
           job = await jobs.create(newJob, {
-            outbox: [jobRequestedEvent(queued, topics), apiJobEvent(EVENT_TYPES.jobQueued, queued, topics)],
+            outbox: [
+              jobRequestedEvent(queued, topics),
+              apiJobEvent(EVENT_TYPES.jobQueued, queued, topics),
+            ],
             ...(key === undefined || fingerprint === undefined
               ? {}
               : { idempotency: { key, fingerprint } }),
           });
         } catch (error) {
-          if (!isPlaytallyError(error, 'CONFLICT') || key === undefined || fingerprint === undefined)
+          if (
+            !isPlaytallyError(error, 'CONFLICT') ||
+            key === undefined ||
+            fingerprint === undefined
+          )
             throw error;
           const original = await replay(key, fingerprint);
           if (original === undefined) throw error;

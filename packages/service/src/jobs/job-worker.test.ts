@@ -12,15 +12,15 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../domain/job.js';
 import { ensureTopics, TOPICS } from '../events/topics.js';
+import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.js';
+import { createReconciler } from '../outbox/reconciler.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { createFsBlobStore } from '../stores/fs-blob-store.js';
 import { createMemoryJobStore } from '../stores/memory-job-store.js';
+import { createMemoryMessageStore } from '../stores/memory-message-store.js';
 import { createJobService, type JobService } from './job-service.js';
 import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
-import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.js';
-import { createReconciler } from '../outbox/reconciler.js';
-import { createMemoryMessageStore } from '../stores/memory-message-store.js';
 
 /** About 2.3 MB of valid rows: long enough to cancel or interrupt while it runs slowly. */
 const LARGE = `Song,Date,Number of Plays\n${'Umbrella,2020-01-01,1\n'.repeat(110_000)}`;

@@ -16,11 +16,11 @@ import {
 import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
+import { createSpillFolder } from '../sweepers/spill-folder.js';
 import { createWorker, type WorkerJob } from '../worker/create-worker.js';
 import type { DatabaseGate } from '../worker/database-gate.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
-import { createSpillFolder } from '../sweepers/spill-folder.js';
 
 /** Options of {@link createJobWorker}. */
 export interface JobWorkerOptions {
@@ -166,7 +166,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       jobs.renewLease(lease, leaseTtlMs).then(
         (renewed) => {
           if (renewed !== undefined) lease = renewed;
-          else if (worker.cancel(lease.jobId, 'lease lost')) log.warn('job lease lost: run stopped');
+          else if (worker.cancel(lease.jobId, 'lease lost'))
+            log.warn('job lease lost: run stopped');
         },
         (error: unknown) => log.warn(errorFields(error), 'could not renew the job lease'),
       );
@@ -204,7 +205,12 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     const due = createProgressThrottle({ totalBytes: job.sizeBytes, intervalMs });
     let reporting: Promise<void> | undefined;
     const report = async (progress: JobProgress): Promise<void> => {
-      const updated = await jobs.transition(job.id, ['processing'], { progress }, { lease: lease() });
+      const updated = await jobs.transition(
+        job.id,
+        ['processing'],
+        { progress },
+        { lease: lease() },
+      );
       // Not processing any more under this lease: cancelled (the event may have been missed),
       // finished or taken over elsewhere. Either way this run's output is not wanted.
       if (!updated) return void worker.cancel(job.id, 'superseded');

@@ -135,7 +135,8 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
         if (original !== undefined) return original;
       }
       // A client's ce-id names the message within its source: the same pair maps to the same id.
-      const id = eventId === undefined ? uuidv7() : uuidv5(`${source}\n${eventId}`, EVENT_ID_NAMESPACE);
+      const id =
+        eventId === undefined ? uuidv7() : uuidv5(`${source}\n${eventId}`, EVENT_ID_NAMESPACE);
       const message: NewMessage = { id, type, source, data, receivedAt: new Date().toISOString() };
       const received: StoredMessage = { ...message, status: 'received', consumedAt: null };
       let stored: StoredMessage;

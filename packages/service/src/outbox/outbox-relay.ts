@@ -109,7 +109,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // Called in claim order without waiting in between: the transport sends them in that order.
     const results = await Promise.allSettled(
       entries.map((entry) =>
-        transport.publish(entry.topic, entry.event, entry.key === undefined ? {} : { key: entry.key }),
+        transport.publish(
+          entry.topic,
+          entry.event,
+          entry.key === undefined ? {} : { key: entry.key },
+        ),
       ),
     );
     const sent: string[] = [];

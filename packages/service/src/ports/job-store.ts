@@ -1,11 +1,4 @@
-import type {
-  Job,
-  JobLease,
-  JobPatch,
-  JobStatus,
-  NewJob,
-  StaleJobQuery,
-} from '../domain/job.js';
+import type { Job, JobLease, JobPatch, JobStatus, NewJob, StaleJobQuery } from '../domain/job.js';
 import type { IdempotentResult, OutgoingEvent, WriteOptions } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import type { OutboxStore } from './outbox-store.js';

@@ -137,12 +137,16 @@ describe('createFsBlobStore', () => {
     const directory = await temporaryDirectory();
     const blobs = createFsBlobStore({ directory });
     const probe = await open(join(directory, 'probe'), 'w');
-    const prototype = Object.getPrototypeOf(probe) as { write(...args: unknown[]): Promise<unknown> };
+    const prototype = Object.getPrototypeOf(probe) as {
+      write(...args: unknown[]): Promise<unknown>;
+    };
     await probe.close();
     await rm(join(directory, 'probe'));
     const full = vi
       .spyOn(prototype, 'write')
-      .mockRejectedValue(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      .mockRejectedValue(
+        Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }),
+      );
     try {
       await expect(blobs.put([new Uint8Array(2 << 20)])).rejects.toMatchObject({
         code: 'STORAGE_FULL',

@@ -68,7 +68,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     return held.lease === null || held.lease.expiresAt < query.leaseExpiredBefore;
   };
   const write = (held: Held, patch: JobPatch, events: readonly OutgoingEvent[] = []): Job => {
-    held.job = { ...held.job, ...structuredClone(pickJobPatch(patch)), updatedAt: now().toISOString() };
+    held.job = {
+      ...held.job,
+      ...structuredClone(pickJobPatch(patch)),
+      updatedAt: now().toISOString(),
+    };
     if (held.job.status === 'queued' || isFinalJobStatus(held.job.status)) held.lease = null;
     outbox.enqueue(events);
     return structuredClone(held.job);
@@ -158,7 +162,10 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       assertOpen();
       const held = jobs.get(lease.jobId);
       if (held === undefined || held.token !== lease.token || held.lease === null) return undefined;
-      held.lease = { owner: held.lease.owner, expiresAt: new Date(now().getTime() + ttlMs).toISOString() };
+      held.lease = {
+        owner: held.lease.owner,
+        expiresAt: new Date(now().getTime() + ttlMs).toISOString(),
+      };
       return leaseOf(lease.jobId, held);
     },
 
@@ -189,7 +196,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       return [...jobs.values()]
         .filter(
           ({ job }) =>
-            job.status === 'succeeded' && job.finishedAt !== null && job.finishedAt < finishedBefore,
+            job.status === 'succeeded' &&
+            job.finishedAt !== null &&
+            job.finishedAt < finishedBefore,
         )
         .sort((a, b) => (a.job.finishedAt ?? '').localeCompare(b.job.finishedAt ?? ''))
         .slice(0, limit)

@@ -29,10 +29,14 @@ export async function probeWritable(directory: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
     const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS';
     const reason = code === 'EROFS' ? 'read-only file system' : full ? 'disk full' : code;
-    throw new PlaytallyError(full ? 'STORAGE_FULL' : 'STORE_ERROR', `storage is not writable: ${reason}`, {
-      cause: error,
-      details: { component: 'storage', reason },
-    });
+    throw new PlaytallyError(
+      full ? 'STORAGE_FULL' : 'STORE_ERROR',
+      `storage is not writable: ${reason}`,
+      {
+        cause: error,
+        details: { component: 'storage', reason },
+      },
+    );
   } finally {
     await rm(file, { force: true }).catch(() => {});
   }

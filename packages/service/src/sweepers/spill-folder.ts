@@ -54,5 +54,7 @@ function isAlive(pid: number): boolean {
 }
 
 function safeHost(): string {
-  return hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64);
+  return hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '_')
+    .slice(0, 64);
 }

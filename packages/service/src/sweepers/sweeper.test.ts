@@ -24,7 +24,9 @@ describe('the sweeper', () => {
     const mine = await createSpillFolder(temp);
     // A pid that existed and is gone: a child that has exited.
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64);
+    const host = hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '_')
+      .slice(0, 64);
     const orphan = join(temp, `playtally-worker-${host}-${dead}-abcd1234`);
     await mkdir(join(orphan, 'playtally-run'), { recursive: true });
     await writeFile(join(orphan, 'playtally-run', 'run-0'), 'spilled rows');
@@ -49,7 +51,13 @@ describe('the sweeper', () => {
     const orphan = await blobs.put([new TextEncoder().encode('orphan')], { prefix: 'uploads' });
     const owned = await blobs.put([new TextEncoder().encode('owned')], { prefix: 'uploads' });
     const fresh = await blobs.put([new TextEncoder().encode('fresh')], { prefix: 'uploads' });
-    await jobs.create({ id: 'j', filename: 'a.csv', inputKey: owned.key, sizeBytes: 5, onInvalid: 'fail' });
+    await jobs.create({
+      id: 'j',
+      filename: 'a.csv',
+      inputKey: owned.key,
+      sizeBytes: 5,
+      onInvalid: 'fail',
+    });
     for (const key of [orphan.key, owned.key]) {
       await utimes(join(directory, key), anHourAgo(), anHourAgo());
     }
@@ -66,8 +74,20 @@ describe('the sweeper', () => {
     const result = await blobs.put([new TextEncoder().encode('Song,Date,Total\n')], {
       prefix: 'results',
     });
-    await jobs.create({ id: 'old', filename: 'a.csv', inputKey: 'uploads/x', sizeBytes: 1, onInvalid: 'fail' });
-    await jobs.create({ id: 'new', filename: 'b.csv', inputKey: 'uploads/y', sizeBytes: 1, onInvalid: 'fail' });
+    await jobs.create({
+      id: 'old',
+      filename: 'a.csv',
+      inputKey: 'uploads/x',
+      sizeBytes: 1,
+      onInvalid: 'fail',
+    });
+    await jobs.create({
+      id: 'new',
+      filename: 'b.csv',
+      inputKey: 'uploads/y',
+      sizeBytes: 1,
+      onInvalid: 'fail',
+    });
     await jobs.transition('old', ['queued'], {
       status: 'succeeded',
       resultKey: result.key,

@@ -74,7 +74,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     const counts: SweepCounts = {
       spillFolders: await part('spill folders', () => sweepSpillFolders(options.tempDir)),
       temporaryBlobs: await part('temporary blobs', () =>
-        sweepStaleBlobWrites(options.storageDir, { olderThanMs: options.staleWriteMs ?? 3_600_000 }),
+        sweepStaleBlobWrites(options.storageDir, {
+          olderThanMs: options.staleWriteMs ?? 3_600_000,
+        }),
       ),
       orphanUploads: await part('orphan uploads', () =>
         sweepOrphanUploads({
@@ -91,7 +93,8 @@ export function createSweeper(options: SweeperOptions): Sweeper {
         }),
       ),
     };
-    if (Object.values(counts).some((n) => n > 0)) logger.info({ ...counts }, 'sweeper: removed leftovers');
+    if (Object.values(counts).some((n) => n > 0))
+      logger.info({ ...counts }, 'sweeper: removed leftovers');
     return counts;
   };
 
