@@ -7,7 +7,11 @@ afterEach(async () => {
   harness = undefined;
 });
 
-function post(h: Harness, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
+function post(
+  h: Harness,
+  body: string | Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+) {
   return h.request('/v1/messages', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
