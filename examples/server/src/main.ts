@@ -4,6 +4,9 @@ import { pino } from 'pino';
 import { loadConfig, parseMode } from './config.js';
 import { startServer } from './server.js';
 
+/** Signals closer together than this are one request to stop. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 /**
  * `node dist/main.js [all|api|worker]`: configuration from the environment (see README).
  *
@@ -35,13 +38,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // Under `pnpm start`, one Ctrl-C arrives twice: from the terminal, and forwarded by pnpm
+      // to the script it runs. Only a later signal means "stop waiting".
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     // Past the shutdown timeout plus a margin, something is stuck: leave anyway.
     setTimeout(() => {

@@ -15,9 +15,9 @@ const instructions = dockerfile
 const indexOf = (pattern: RegExp) => instructions.findIndex((line) => pattern.test(line));
 
 async function workspaceManifests(): Promise<string[]> {
-  const { packages } = parse(
-    await readFile(join(repository, 'pnpm-workspace.yaml'), 'utf8'),
-  ) as { packages: string[] };
+  const { packages } = parse(await readFile(join(repository, 'pnpm-workspace.yaml'), 'utf8')) as {
+    packages: string[];
+  };
   const manifests: string[] = [];
   for (const pattern of packages) {
     const parent = pattern.replace(/\/\*$/, '');
