@@ -93,7 +93,11 @@ async function openInput(
   if (path === '-') return { stream: context.stdin };
   const info = await stat(path);
   if (info.isDirectory())
-    throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+    throw Object.assign(new Error(`${path} is a directory`), {
+      code: 'EISDIR',
+      path,
+      syscall: 'read',
+    });
   return {
     stream: createReadStream(path, { highWaterMark: 1 << 20 }),
     ...(info.isFile() ? { size: info.size } : {}),

@@ -173,7 +173,9 @@ describe('playtally aggregate', () => {
   it('exits 3 when the input file does not exist', async () => {
     const { code, stderr } = await playtally(['aggregate', join(dir, 'missing.csv')]);
     expect(code).toBe(3);
-    expect(stderr).toContain('ENOENT');
+    expect(stderr).toBe(
+      `playtally: cannot read ${join(dir, 'missing.csv')}: no such file or folder\n`,
+    );
   });
 
   it('exits 130 on Ctrl-C, removing its spill files and partial output', async () => {
