@@ -166,7 +166,7 @@ describe('playtally aggregate', () => {
     );
     expect(code).toBe(0);
     expect(stdout.toString()).toBe('Song,Date,Total Number of Plays for Date\nA,2020-01-01,1\n');
-    expect(stderr).toContain('skipped 1 invalid rows');
+    expect(stderr).toContain('skipped 1 invalid row, for example');
     expect(stderr).toContain('line 3: Date must be a real calendar date, got "2020-02-30"');
   });
 

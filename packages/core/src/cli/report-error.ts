@@ -1,5 +1,6 @@
 import { isPlaytallyError } from '../errors.js';
 import { type CliContext, ExitCode, UsageError } from './cli-command.js';
+import { ServerError } from './server-client.js';
 import { FILE_ERROR_CODES, parseArgsMessage, systemErrorMessage } from './system-error-message.js';
 
 const BAD_INPUT = new Set([
@@ -25,6 +26,10 @@ export function reportError(error: unknown, context: CliContext, command?: strin
     );
     say(`see: playtally ${command ? `${command} ` : ''}--help`);
     return ExitCode.Usage;
+  }
+  if (error instanceof ServerError) {
+    say(error.message);
+    return error.exitCode;
   }
   if (isPlaytallyError(error) && BAD_INPUT.has(error.code)) {
     say(`bad input: ${error.message}`);
