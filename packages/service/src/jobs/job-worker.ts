@@ -66,6 +66,8 @@ type StopReason = 'cancelled' | 'superseded' | 'handback';
 interface Run {
   readonly controller: AbortController;
   stop?: StopReason;
+  /** The furthest the engine got, kept at every chunk so a failure can report it. */
+  reached?: JobProgress;
 }
 
 /**
@@ -112,10 +114,17 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
   };
 
-  const fail = async (job: Job, code: string, message: string, log: Logger): Promise<void> => {
+  const fail = async (
+    job: Job,
+    code: string,
+    message: string,
+    log: Logger,
+    progress?: JobProgress,
+  ): Promise<void> => {
     const failed = await jobs.transition(job.id, ['queued', 'processing'], {
       status: 'failed',
       error: { code, message },
+      ...(progress ? { progress } : {}),
       finishedAt: new Date().toISOString(),
     });
     if (!failed) return;
@@ -147,6 +156,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       await publish(EVENT_TYPES.jobProgress, updated, log);
     };
     const onProgress = (progress: AggregateProgress): void => {
+      run.reached = {
+        bytesRead: Math.max(run.reached?.bytesRead ?? 0, progress.bytesRead),
+        totalBytes: job.sizeBytes,
+        rowsRead: progress.rowsRead,
+      };
       if (reporting || !due(progress)) return;
       const snapshot = { ...progress, totalBytes: job.sizeBytes };
       reporting = report(snapshot)
@@ -164,6 +178,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
       signal: run.controller.signal,
       onProgress,
+      onRead: (bytesRead) => {
+        run.reached = {
+          bytesRead,
+          totalBytes: job.sizeBytes,
+          rowsRead: run.reached?.rowsRead ?? 0,
+        };
+      },
       // The engine reports often enough for the throttle to pick every 5 % or every interval.
       progressIntervalMs: Math.min(250, intervalMs),
     });
@@ -222,7 +243,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         throw error;
       }
       if (isPlaytallyError(error) && BAD_INPUT_CODES.includes(error.code)) {
-        return fail(current, error.code, error.message, log);
+        return fail(current, error.code, error.message, log, reachedAtFailure(run, error, job));
       }
       if (isPlaytallyError(error, 'NOT_FOUND')) {
         return fail(
@@ -304,4 +325,23 @@ function readJobId(event: CloudEvent<JobRequestedData>): string {
   throw new PlaytallyError('INVALID_INPUT', `event ${event.id} is not a valid job.requested`, {
     details: { eventId: event.id },
   });
+}
+
+/**
+ * How far a run got before it failed on bad input: the bytes the engine had taken, and the rows
+ * up to and including the failing one (counted as the lines after the header, when the error
+ * names its line and the engine had not reported more).
+ */
+function reachedAtFailure(
+  run: Run,
+  error: { details?: Readonly<Record<string, unknown>> | undefined },
+  job: Job,
+): JobProgress {
+  const line = error.details?.line;
+  const rowsByLine = typeof line === 'number' && line > 1 ? line - 1 : 0;
+  return {
+    bytesRead: run.reached?.bytesRead ?? 0,
+    totalBytes: job.sizeBytes,
+    rowsRead: Math.max(run.reached?.rowsRead ?? 0, rowsByLine),
+  };
 }
