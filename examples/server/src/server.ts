@@ -54,6 +54,7 @@ export async function startServer(
   const stores = await createSqlStores({ url: config.databaseUrl });
   const transport = await createTransport(config.transportUrl, {
     importModule: (specifier) => import(specifier),
+    logger: logger.child({ component: 'transport' }),
   }).catch(async (error: unknown) => {
     await stores.close();
     throw error;
