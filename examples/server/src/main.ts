@@ -33,8 +33,16 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, mode, logger);
   } catch (error) {
-    const message = isPlaytallyError(error) ? error.message : String(error);
-    logger.fatal({ err: error }, `could not start: ${message}`);
+    // A PlaytallyError's message already says what failed and why, in one sentence; pino's
+    // error serializer would append every cause's message to it again.
+    if (isPlaytallyError(error)) {
+      logger.fatal(
+        { code: error.code, details: error.details },
+        `could not start: ${error.message}`,
+      );
+    } else {
+      logger.fatal({ err: error }, `could not start: ${String(error)}`);
+    }
     process.exit(1);
   }
 
