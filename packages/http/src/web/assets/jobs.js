@@ -2,7 +2,16 @@
 // newest first. Rows are updated in place so a focused button keeps its focus.
 
 import { ApiError, apiJson, downloadWithKey, hasApiKey } from './api.js';
-import { byId, formatBytes, formatCount, formatDuration, formatTime, h } from './dom.js';
+import {
+  breakableName,
+  byId,
+  formatBytes,
+  formatCount,
+  formatCounted,
+  formatDuration,
+  formatTime,
+  h,
+} from './dom.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -98,6 +107,8 @@ export function createJobsTable(options = {}) {
   let nextCursor = null;
   /** Whether older pages were loaded: a reload of the first page then keeps their cursor. */
   let loadedMore = false;
+  /** Whether a first page has arrived: until then the page says it is loading, not "no jobs". */
+  let loaded = false;
 
   /** @param {unknown} error */
   function showError(error) {
@@ -169,7 +180,7 @@ export function createJobsTable(options = {}) {
         h(
           'td',
           { 'data-label': 'File', class: 'file' },
-          h('span', { class: 'filename' }, name),
+          h('span', { class: 'filename' }, breakableName(name)),
           typeof job.sizeBytes === 'number' ? h('small', {}, formatBytes(job.sizeBytes)) : null,
         ),
         h(
@@ -179,7 +190,9 @@ export function createJobsTable(options = {}) {
           job.status === 'failed' && job.error
             ? h('p', { class: 'job-error' }, job.error.message)
             : null,
-          rejected > 0 ? h('p', { class: 'note' }, `${formatCount(rejected)} rows skipped`) : null,
+          rejected > 0
+            ? h('p', { class: 'note' }, `${formatCounted(rejected, 'row')} skipped`)
+            : null,
         ),
         h(
           'td',
@@ -272,7 +285,11 @@ export function createJobsTable(options = {}) {
       if (!loadedMore) nextCursor = cursor; // else keep the cursor past the older pages
       more.hidden = nextCursor === null;
       errorBox.textContent = '';
+      loaded = true;
+      empty.textContent = 'No jobs yet. Upload a CSV to start one.';
+      empty.hidden = jobs.size > 0;
     } catch (error) {
+      if (!loaded) empty.hidden = true; // the error says why there is nothing to show
       showError(error);
     }
   }

@@ -79,6 +79,8 @@ export function createMessagesPanel() {
   let nextCursor = null;
   /** Whether older pages were loaded: a reload of the first page then keeps their cursor. */
   let loadedMore = false;
+  /** Whether a first page has arrived: until then the feed says it is loading. */
+  let loaded = false;
 
   /** @param {Message} message */
   function renderItem(message) {
@@ -144,7 +146,11 @@ export function createMessagesPanel() {
       if (!loadedMore) nextCursor = cursor; // else keep the cursor past the older pages
       more.hidden = nextCursor === null;
       feedError.textContent = '';
+      loaded = true;
+      empty.textContent = 'No messages yet.';
+      empty.hidden = messages.size > 0;
     } catch (error) {
+      if (!loaded) empty.hidden = true; // the error says why there is nothing to show
       showFeedError(error);
     }
   }
