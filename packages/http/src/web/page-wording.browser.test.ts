@@ -80,11 +80,11 @@ describe.skipIf(!available)(
     it('labels sizes in decimal units, as the CLI and the API count them', async () => {
       const page = await openPage();
       // A string, so the test runner does not rewrite the page's dynamic import.
-    const formatted = await page.evaluate(`(async () => {
+      const formatted = await page.evaluate(`(async () => {
       const dom = await import(new URL('assets/dom.js', document.baseURI).href);
       return [59700000, 999, 1234, 1024 ** 3].map((bytes) => dom.formatBytes(bytes));
     })()`);
-    expect(formatted).toEqual(['59.7 MB', '999 B', '1.23 kB', '1.07 GB']);
+      expect(formatted).toEqual(['59.7 MB', '999 B', '1.23 kB', '1.07 GB']);
       await page.close();
     });
 

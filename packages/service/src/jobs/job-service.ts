@@ -192,13 +192,9 @@ export function createJobService(options: JobServiceOptions): JobService {
       if (!cancelled) {
         const job = await get(id);
         if (job.status === 'cancelled') return job;
-        throw new PlaytallyError(
-          'CONFLICT',
-          `job ${id} has already ${job.status}`,
-          {
-            details: { id, status: job.status },
-          },
-        );
+        throw new PlaytallyError('CONFLICT', `job ${id} has already ${job.status}`, {
+          details: { id, status: job.status },
+        });
       }
       logger.info({ jobId: id }, 'job cancelled');
       // Workers abort the run when they see this; a queued job is skipped when delivered.
