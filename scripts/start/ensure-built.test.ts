@@ -23,12 +23,23 @@ async function touch(file: string, text = ''): Promise<void> {
   await utimes(file, clock, clock);
 }
 
-async function addPackage(folder: string, name: string, dependsOn: string[] = []) {
+/** A package using `dependsOn` at run time, and bundling `bundles` into its output. */
+async function addPackage(
+  folder: string,
+  name: string,
+  dependsOn: string[] = [],
+  bundles: string[] = [],
+) {
   const dir = join(root, folder);
-  const dependencies = Object.fromEntries(dependsOn.map((dep) => [dep, 'workspace:^']));
+  const ranges = (names: string[]) => Object.fromEntries(names.map((dep) => [dep, 'workspace:^']));
   await touch(
     join(dir, 'package.json'),
-    JSON.stringify({ name, main: './dist/index.js', dependencies }),
+    JSON.stringify({
+      name,
+      main: './dist/index.js',
+      peerDependencies: ranges(dependsOn),
+      devDependencies: ranges([...dependsOn, ...bundles]),
+    }),
   );
   await touch(join(dir, 'src/index.ts'), 'export {};');
 }
@@ -48,7 +59,7 @@ beforeEach(async () => {
   clock = Math.floor(Date.now() / 1000) - 100_000;
   await addPackage('packages/core', '@x/core');
   await addPackage('packages/transport', '@x/transport', ['@x/core']);
-  await addPackage('packages/http', '@x/http', ['@x/transport', '@x/core']);
+  await addPackage('packages/http', '@x/http', ['@x/core'], ['@x/transport']);
   await addPackage('examples/server', '@x/server', ['@x/http']);
   await addPackage('packages/unused', '@x/unused');
 });
@@ -78,7 +89,7 @@ describe('ensureBuilt', () => {
     expect(lines).toEqual(['4 packages up to date, nothing to build']);
   });
 
-  it('rebuilds a package whose source changed, and the packages that use it', async () => {
+  it('rebuilds a package whose source changed, and the packages that bundle it', async () => {
     await ensureBuilt({ root, target: '@x/server', log: quiet, build: fakeBuild([]) });
     await touch(join(root, 'packages/transport/src/index.ts'), 'export const changed = 1;');
     const built: string[] = [];
@@ -89,9 +100,18 @@ describe('ensureBuilt', () => {
       log: (line) => lines.push(line),
       build: fakeBuild(built),
     });
-    expect(built).toEqual(['@x/transport', '@x/http', '@x/server']);
+    // http bundles transport; the server imports http at run time.
+    expect(built).toEqual(['@x/transport', '@x/http']);
     expect(lines[0]).toMatch(/^built @x\/transport \(src\/index\.ts changed\) in [\d.]+ s$/);
     expect(lines[1]).toMatch(/^built @x\/http \(@x\/transport was rebuilt\)/);
+  });
+
+  it('leaves alone the packages that import a rebuilt one at run time', async () => {
+    await ensureBuilt({ root, target: '@x/server', log: quiet, build: fakeBuild([]) });
+    await touch(join(root, 'packages/core/src/index.ts'), 'export const changed = 1;');
+    const built: string[] = [];
+    await ensureBuilt({ root, target: '@x/server', log: quiet, build: fakeBuild(built) });
+    expect(built).toEqual(['@x/core']);
   });
 
   it('does not rebuild for a changed test file', async () => {

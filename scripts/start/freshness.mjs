@@ -38,7 +38,8 @@ export async function newestInput(dir) {
 
 /**
  * Why `pkg` must be built, or `undefined` when its output is newer than its sources and than
- * the outputs of the workspace packages it uses.
+ * the outputs of the workspace packages its build bundles (those it imports at run time instead
+ * are read from their own dist/ folders, so their rebuild does not make it stale).
  * @param {import('./workspace-graph.mjs').WorkspacePackage} pkg
  * @param {Map<string, import('./workspace-graph.mjs').WorkspacePackage>} packages
  * @returns {Promise<string | undefined>}
@@ -48,7 +49,7 @@ export async function staleReason(pkg, packages) {
   if (!output) return 'not built yet';
   const input = await newestInput(pkg.dir);
   if (input.mtimeMs > output.mtimeMs) return `${input.file} changed`;
-  for (const name of pkg.workspaceDependencies) {
+  for (const name of pkg.bundledDependencies) {
     const dependency = packages.get(name);
     const built = dependency && (await stat(dependency.output).catch(() => undefined));
     if (built && built.mtimeMs > output.mtimeMs) return `${name} was rebuilt`;

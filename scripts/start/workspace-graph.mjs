@@ -8,6 +8,8 @@ import { join } from 'node:path';
  * @property {string} dir     absolute folder
  * @property {string} output  absolute path of the file whose age says when it was last built
  * @property {string[]} workspaceDependencies names of the workspace packages it uses
+ * @property {string[]} bundledDependencies those of them its build copies into its own output:
+ *   tsup bundles what is neither a dependency nor a peer dependency (here: devDependencies only)
  */
 
 /**
@@ -31,13 +33,20 @@ export async function readWorkspace(root) {
         ...pkg.peerDependencies,
         ...pkg.dependencies,
       };
+      const workspace = (/** @type {Record<string, string> | undefined} */ ranges) =>
+        Object.entries(ranges ?? {})
+          .filter(([, range]) => String(range).startsWith('workspace:'))
+          .map(([name]) => name);
+      const external = new Set([
+        ...workspace(pkg.dependencies),
+        ...workspace(pkg.peerDependencies),
+      ]);
       packages.set(pkg.name, {
         name: pkg.name,
         dir,
         output: join(dir, pkg.main ?? 'dist/main.js'),
-        workspaceDependencies: Object.entries(declared)
-          .filter(([, range]) => String(range).startsWith('workspace:'))
-          .map(([name]) => name),
+        workspaceDependencies: workspace(declared),
+        bundledDependencies: workspace(pkg.devDependencies).filter((name) => !external.has(name)),
       });
     }
   }
