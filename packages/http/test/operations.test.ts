@@ -130,7 +130,7 @@ describe('/openapi.json and /docs', () => {
     expect(document.paths['/healthz']?.get?.security).toBeUndefined();
     const docs = await harness.request('/docs');
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain('/openapi.json');
+    expect(await docs.text()).toContain('docs/assets/swagger-ui-bundle.js');
   });
 
   it('answers unknown routes with a JSON 404', async () => {
