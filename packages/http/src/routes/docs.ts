@@ -50,11 +50,20 @@ export function registerDocRoutes(app: ApiApp, version: string): void {
     type: 'http',
     scheme: 'bearer',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKeyQuery', {
+    type: 'apiKey',
+    in: 'query',
+    name: 'apiKey',
+    description:
+      'GET requests only: for WebSockets and download links, where a browser sets no header.',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
+    servers: [{ url: '/', description: 'The server that serves this document.' }],
     info: {
       title: 'playtally',
       version,
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       description:
         'Upload CSVs of song plays and get per-song, per-day totals; post JSON messages; watch both live. When the server has an API key, every /v1 route requires it.',
     },
