@@ -144,9 +144,8 @@ export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
     return c.json(toJobView(job), 200);
   });
 
-  app.openAPIRegistry.registerPath(resultRoute);
-  app.get('/v1/jobs/:id/result', async (c) => {
-    const { job, size, stream } = await deps.jobs.openResult(c.req.param('id'));
+  app.openapi(resultRoute, async (c) => {
+    const { job, size, stream } = await deps.jobs.openResult(c.req.valid('param').id);
     return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Length': String(size),
