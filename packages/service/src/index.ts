@@ -5,6 +5,7 @@ export type {
   InvalidRowPolicy,
   RejectedRow,
 } from '@playtally/core';
+export { isUnrecoverableError, UnrecoverableError } from '@playtally/transport';
 export * from './domain/index.js';
 export * from './errors.js';
 export * from './events/event-hub.js';
@@ -28,4 +29,4 @@ export * from './stores/memory-message-store.js';
 export * from './stores/page-cursor.js';
 export * from './stores/sweep-stale-blobs.js';
 export * from './stores/timestamp.js';
-export * from './support/time-ordered-id.js';
+export * from './worker/create-worker.js';

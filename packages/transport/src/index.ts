@@ -11,3 +11,4 @@ export * from './memory/memory-transport.js';
 export * from './redact-url.js';
 export * from './sleep.js';
 export * from './transport.js';
+export * from './unrecoverable-error.js';

@@ -3,13 +3,13 @@ import type { ByteSource, InvalidRowPolicy } from '@playtally/core';
 import { isPlaytallyError, PlaytallyError } from '@playtally/core';
 import type { Transport } from '@playtally/transport';
 import { createCloudEvent, errorFields, type Logger, silentLogger } from '@playtally/transport';
+import { v7 as uuidv7 } from 'uuid';
 import { isFinalJobStatus, type Job } from '../domain/job.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import { createJobEvent, EVENT_TYPES, type JobRequestedData } from '../events/events.js';
 import { API_SOURCE, TOPICS, type TopicNames } from '../events/topics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
-import { timeOrderedId } from '../support/time-ordered-id.js';
 import { cleanFileName } from './file-name.js';
 
 /** Options of {@link createJobService}. */
@@ -129,7 +129,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           { details: { sizeBytes: 0 } },
         );
       }
-      const id = timeOrderedId();
+      const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
       try {

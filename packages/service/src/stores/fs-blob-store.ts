@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ByteSource } from '@playtally/core';
-import { PlaytallyError } from '@playtally/core';
+import { type ByteSource, PlaytallyError, sourceChunks } from '@playtally/core';
 import type { BlobInfo, BlobStore, PutBlobOptions } from '../ports/blob-store.js';
-import { byteSourceChunks } from './byte-source-chunks.js';
 
 /** Options of {@link createFsBlobStore}. */
 export interface FsBlobStoreOptions {
@@ -123,7 +121,7 @@ async function copyInto(
   source: ByteSource,
   { maxBytes = Number.POSITIVE_INFINITY, signal }: PutBlobOptions,
 ): Promise<number> {
-  const chunks = byteSourceChunks(source);
+  const chunks = sourceChunks(source);
   const release = (): void => {
     chunks.return?.().catch(() => {});
   };

@@ -12,6 +12,7 @@ import {
   formatTime,
   h,
 } from './dom.js';
+import { createPagedList } from './paged-list.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -103,12 +104,6 @@ export function createJobsTable(options = {}) {
   const rows = new Map();
   /** @type {Set<string>} */
   const fetching = new Set();
-  /** @type {string | null} */
-  let nextCursor = null;
-  /** Whether older pages were loaded: a reload of the first page then keeps their cursor. */
-  let loadedMore = false;
-  /** Whether a first page has arrived: until then the page says it is loading, not "no jobs". */
-  let loaded = false;
 
   /** @param {unknown} error */
   function showError(error) {
@@ -270,38 +265,19 @@ export function createJobsTable(options = {}) {
     }
   }
 
-  /** @param {string | null} cursor */
-  async function loadPage(cursor) {
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    const page = await apiJson(`v1/jobs${query}`);
-    for (const job of page?.items ?? []) if (isJob(job)) upsert(job);
-    return typeof page?.nextCursor === 'string' ? page.nextCursor : null;
-  }
-
-  /** Reloads the first page (after start or a reconnect); older loaded rows stay. */
-  async function reload() {
-    try {
-      const cursor = await loadPage(null);
-      if (!loadedMore) nextCursor = cursor; // else keep the cursor past the older pages
-      more.hidden = nextCursor === null;
-      errorBox.textContent = '';
-      loaded = true;
-      empty.textContent = 'No jobs yet. Upload a CSV to start one.';
-      empty.hidden = jobs.size > 0;
-    } catch (error) {
-      if (!loaded) empty.hidden = true; // the error says why there is nothing to show
-      showError(error);
-    }
-  }
-
-  more.addEventListener('click', async () => {
-    try {
-      nextCursor = await loadPage(nextCursor);
-      loadedMore = true;
-      more.hidden = nextCursor === null;
-    } catch (error) {
-      showError(error);
-    }
+  const list = createPagedList({
+    path: 'v1/jobs',
+    more,
+    accept: (job) => {
+      if (isJob(job)) upsert(job);
+    },
+    errorBox,
+    showError,
+    empty: {
+      element: empty,
+      text: 'No jobs yet. Upload a CSV to start one.',
+      count: () => jobs.size,
+    },
   });
 
   /**
@@ -335,5 +311,5 @@ export function createJobsTable(options = {}) {
     }
   }
 
-  return { reload, upsert, refreshOne, handleEvent };
+  return { reload: list.reload, upsert, refreshOne, handleEvent };
 }

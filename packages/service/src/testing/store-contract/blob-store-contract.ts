@@ -75,7 +75,7 @@ const INVALID_KEYS = [
  *
  * @example
  * ```ts
- * import { describeBlobStoreContract } from '@playtally/core/testing';
+ * import { describeBlobStoreContract } from '@playtally/service/testing';
  * describeBlobStoreContract('fs', async () => createFsBlobStore({ directory: await mkdtemp(...) }));
  * ```
  */

@@ -58,7 +58,7 @@ export function sampleNewJob(overrides: Partial<NewJob> = {}): NewJob {
  *
  * @example
  * ```ts
- * import { describeJobStoreContract } from '@playtally/core/testing';
+ * import { describeJobStoreContract } from '@playtally/service/testing';
  * import { createMemoryJobStore } from '@playtally/core';
  * describeJobStoreContract('memory', ({ now }) => createMemoryJobStore({ now }));
  * ```

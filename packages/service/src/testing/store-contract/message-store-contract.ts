@@ -31,7 +31,7 @@ const at = (offsetMs: number): string => new Date(BASE_TIME + offsetMs).toISOStr
  *
  * @example
  * ```ts
- * import { describeMessageStoreContract } from '@playtally/core/testing';
+ * import { describeMessageStoreContract } from '@playtally/service/testing';
  * import { createMemoryMessageStore } from '@playtally/core';
  * describeMessageStoreContract('memory', () => createMemoryMessageStore());
  * ```
