@@ -1,7 +1,7 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError, parseByteSize } from '@playtally/core';
 import { redactUrl } from '@playtally/transport';
 import { z } from 'zod';
-import { parseByteSize, parseDuration } from './sizes.js';
+import { parseDuration } from './durations.js';
 
 /** How the process runs: API and worker together, or one of them. */
 export type Mode = 'all' | 'api' | 'worker';

@@ -5,6 +5,8 @@ declare module '@playtally/core' {
     UNSUPPORTED_MEDIA_TYPE: true;
     /** An API key is required and was missing or wrong. */
     UNAUTHORIZED: true;
+    /** A plain request to a WebSocket-only route. */
+    UPGRADE_REQUIRED: true;
     /** An upload stopped sending for longer than the idle timeout. */
     REQUEST_TIMEOUT: true;
     /** As many uploads as allowed are already in progress. */
@@ -16,5 +18,6 @@ declare module '@playtally/core' {
 export type HttpErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAUTHORIZED'
+  | 'UPGRADE_REQUIRED'
   | 'REQUEST_TIMEOUT'
   | 'TOO_MANY_UPLOADS';

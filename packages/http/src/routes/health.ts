@@ -3,6 +3,7 @@ import { isPlaytallyError } from '@playtally/service';
 import { errorFields } from '@playtally/transport';
 import { errorBody } from '../middleware/errors.js';
 import { errorResponse } from '../schemas/error.js';
+import { PUBLIC_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -10,6 +11,8 @@ const CHECK_TIMEOUT_MS = 3000;
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
+  security: PUBLIC_SECURITY,
   tags: ['operations'],
   summary: 'Liveness: the process answers',
   responses: {
@@ -23,6 +26,8 @@ const healthRoute = createRoute({
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
+  security: PUBLIC_SECURITY,
   tags: ['operations'],
   summary: 'Readiness: the broker and the database answer, and the storage is writable',
   description:

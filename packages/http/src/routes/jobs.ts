@@ -10,7 +10,7 @@ import {
   UploadFormSchema,
 } from '../schemas/job.js';
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
-import { V1_SECURITY } from '../schemas/security.js';
+import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { attachmentDisposition, resultFileName } from '../upload/content-disposition.js';
 import { receiveMultipartFile } from '../upload/multipart.js';
 import { guardedBody } from '../upload/upload-guard.js';
@@ -25,6 +25,7 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 const submitRoute = createRoute({
   method: 'post',
   path: '/v1/jobs',
+  operationId: 'submitJob',
   security: V1_SECURITY,
   tags: ['jobs'],
   summary: 'Upload a CSV of song plays and queue its aggregation',
@@ -61,7 +62,8 @@ const submitRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/jobs',
-  security: V1_SECURITY,
+  operationId: 'listJobs',
+  security: V1_READ_SECURITY,
   tags: ['jobs'],
   summary: 'List jobs, newest first',
   request: { query: PageQuerySchema },
@@ -78,12 +80,14 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}',
-  security: V1_SECURITY,
+  operationId: 'getJob',
+  security: V1_READ_SECURITY,
   tags: ['jobs'],
   summary: "A job's status, progress, attempts, error, statistics and timestamps",
   request: { params: JobIdParamsSchema },
   responses: {
     200: { description: 'The job.', content: { 'application/json': { schema: JobSchema } } },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
   },
@@ -92,7 +96,8 @@ const getRoute = createRoute({
 const resultRoute = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}/result',
-  security: V1_SECURITY,
+  operationId: 'getJobResult',
+  security: V1_READ_SECURITY,
   tags: ['jobs'],
   summary: 'Download the output CSV of a succeeded job (streamed)',
   request: { params: JobIdParamsSchema },
@@ -101,6 +106,7 @@ const resultRoute = createRoute({
       description: 'Song,Date,Total Number of Plays for Date — one row per song and day.',
       content: { 'text/csv': { schema: z.string() } },
     },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
     409: errorResponse('The job has no result (yet); `details.status` says why.'),
@@ -110,6 +116,7 @@ const resultRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'delete',
   path: '/v1/jobs/{id}',
+  operationId: 'cancelJob',
   security: V1_SECURITY,
   tags: ['jobs'],
   summary: 'Cancel a queued or processing job; delete a finished one with its result',
@@ -120,6 +127,7 @@ const cancelRoute = createRoute({
       content: { 'application/json': { schema: JobSchema } },
     },
     204: { description: 'The finished job and its result are deleted.' },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
   },
@@ -144,9 +152,8 @@ export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
     return c.json(toJobView(job), 200);
   });
 
-  app.openAPIRegistry.registerPath(resultRoute);
-  app.get('/v1/jobs/:id/result', async (c) => {
-    const { job, size, stream } = await deps.jobs.openResult(c.req.param('id'));
+  app.openapi(resultRoute, async (c) => {
+    const { job, size, stream } = await deps.jobs.openResult(c.req.valid('param').id);
     return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Length': String(size),
@@ -156,15 +163,8 @@ export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
     });
   });
 
-  app.openAPIRegistry.registerPath(cancelRoute);
-  app.delete('/v1/jobs/:id', async (c) => {
-    const id = JobIdParamsSchema.shape.id.safeParse(c.req.param('id'));
-    if (!id.success) {
-      throw new PlaytallyError('VALIDATION_FAILED', 'the job id must be 1-100 characters', {
-        details: { issues: id.error.issues },
-      });
-    }
-    const removed = await deps.jobs.remove(id.data);
+  app.openapi(cancelRoute, async (c) => {
+    const removed = await deps.jobs.remove(c.req.valid('param').id);
     if (removed.outcome === 'deleted') return c.body(null, 204);
     return c.json(toJobView(removed.job), 200);
   });
@@ -186,7 +186,7 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     if (declaredBytes !== undefined && declaredBytes > deps.maxUploadBytes + MULTIPART_OVERHEAD) {
       throw tooLarge(deps.maxUploadBytes);
     }
-    if (!c.req.raw.body) throw new PlaytallyError('INVALID_INPUT', 'the form has no file');
+    if (!c.req.raw.body) throw new PlaytallyError('VALIDATION_FAILED', 'the form has no file');
     const release = deps.uploads.acquire();
     try {
       const body = guardedBody(c.req.raw, deps.uploadIdleTimeoutMs);
@@ -204,7 +204,7 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     }
   } else if (mediaType && RAW_CSV_TYPES.includes(mediaType)) {
     if (!c.req.raw.body) {
-      throw new PlaytallyError('INVALID_INPUT', 'the request has no body: send a CSV');
+      throw new PlaytallyError('VALIDATION_FAILED', 'the request has no body: send a CSV');
     }
     const release = deps.uploads.acquire();
     try {
@@ -220,13 +220,15 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     }
   } else if (!mediaType && (!c.req.raw.body || declaredBytes === 0)) {
     throw new PlaytallyError(
-      'INVALID_INPUT',
+      'VALIDATION_FAILED',
       'no file: send the CSV as multipart field "file" or as a text/csv body',
     );
   } else {
     throw new PlaytallyError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType || 'no content type'}`,
+      mediaType
+        ? `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType}`
+        : 'the request has no Content-Type: send the CSV as multipart/form-data (field "file") or as a text/csv body',
       { details: { contentType: mediaType ?? null } },
     );
   }

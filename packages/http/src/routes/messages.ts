@@ -10,7 +10,7 @@ import {
   PostMessageQuerySchema,
 } from '../schemas/message.js';
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
-import { V1_SECURITY } from '../schemas/security.js';
+import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { parseJsonBody } from '../upload/json-body.js';
 import { readLimitedBytes } from '../upload/limited-body.js';
 import type { ApiApp, RouteDeps } from './deps.js';
@@ -19,6 +19,7 @@ import { idempotencyKeyOf } from './idempotency-key.js';
 const postRoute = createRoute({
   method: 'post',
   path: '/v1/messages',
+  operationId: 'postMessage',
   security: V1_SECURITY,
   tags: ['messages'],
   summary: 'Post a JSON message: stored, published, consumed, and shown live',
@@ -49,7 +50,8 @@ const postRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/messages',
-  security: V1_SECURITY,
+  operationId: 'listMessages',
+  security: V1_READ_SECURITY,
   tags: ['messages'],
   summary: 'List messages, newest first',
   request: { query: PageQuerySchema },
@@ -66,7 +68,8 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/messages/{id}',
-  security: V1_SECURITY,
+  operationId: 'getMessage',
+  security: V1_READ_SECURITY,
   tags: ['messages'],
   summary: 'One message',
   request: { params: MessageIdParamsSchema },
@@ -75,6 +78,7 @@ const getRoute = createRoute({
       description: 'The message.',
       content: { 'application/json': { schema: MessageSchema } },
     },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such message.'),
   },
@@ -105,7 +109,9 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
   if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
     throw new PlaytallyError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `send the message as application/json, not ${mediaType || 'no content type'}`,
+      mediaType
+        ? `send the message as application/json, not ${mediaType}`
+        : 'the request has no Content-Type: send the message as application/json',
       { details: { contentType: mediaType || null } },
     );
   }

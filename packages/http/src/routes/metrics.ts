@@ -1,9 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PUBLIC_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
+  security: PUBLIC_SECURITY,
   tags: ['operations'],
   summary: 'Prometheus metrics (text format 0.0.4)',
   responses: {

@@ -20,10 +20,10 @@ export interface MultipartFileOptions<T> {
 /**
  * Streams a `multipart/form-data` body through busboy and hands the one file field to `onFile`
  * as a stream. Other files are discarded; text fields are small (4 KiB each). Rejects with
- * `INVALID_INPUT` when the form is malformed or has no file, with the body's own error when it
- * fails (a client gone, an idle timeout), and with whatever `onFile` rejects with (then the rest
- * of the body is not read). When the body fails, the file stream handed to `onFile` fails with
- * the same error at once, so whatever it was writing is cleaned up without waiting.
+ * `VALIDATION_FAILED` when the form is malformed or has no file, with the body's own error when
+ * it fails (a client gone, an idle timeout), and with whatever `onFile` rejects with (then the
+ * rest of the body is not read). When the body fails, the file stream handed to `onFile` fails
+ * with the same error at once, so whatever it was writing is cleaned up without waiting.
  */
 export function receiveMultipartFile<T>(
   body: Readable,
@@ -93,7 +93,7 @@ export function receiveMultipartFile<T>(
     });
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) {
-        fail(new PlaytallyError('INVALID_INPUT', `form field "${name}" is too long`));
+        fail(new PlaytallyError('VALIDATION_FAILED', `form field "${name}" is too long`));
         return;
       }
       fields[name] = value;
@@ -114,12 +114,12 @@ export function receiveMultipartFile<T>(
 }
 
 function noFile(field: string): PlaytallyError {
-  return new PlaytallyError('INVALID_INPUT', `the form has no file in field "${field}"`, {
+  return new PlaytallyError('VALIDATION_FAILED', `the form has no file in field "${field}"`, {
     details: { field },
   });
 }
 
 function malformed(cause: unknown): PlaytallyError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new PlaytallyError('INVALID_INPUT', `malformed multipart body: ${reason}`, { cause });
+  return new PlaytallyError('VALIDATION_FAILED', `the form is malformed: ${reason}`, { cause });
 }

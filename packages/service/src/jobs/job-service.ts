@@ -74,8 +74,8 @@ export interface JobService {
   /**
    * Streams the upload into the blob store (never into memory), then records a `queued` job
    * and its `job.requested` event in one transaction (the relay publishes it). Rejects with
-   * `PAYLOAD_TOO_LARGE` past the limit, keeping nothing, and with `BACKLOG_FULL` before reading
-   * a byte when the outbox is at its limit.
+   * `PAYLOAD_TOO_LARGE` past the limit and with `VALIDATION_FAILED` for an empty upload, keeping
+   * nothing, and with `BACKLOG_FULL` before reading a byte when the outbox is at its limit.
    */
   submit(input: SubmitJobInput): Promise<Job>;
   /** The job; rejects with `NOT_FOUND`. */
@@ -166,6 +166,14 @@ export function createJobService(options: JobServiceOptions): JobService {
         .catch((error: unknown) => {
           throw isPlaytallyError(error, 'PAYLOAD_TOO_LARGE') ? tooLarge(maxUploadBytes) : error;
         });
+      if (blob.size === 0) {
+        await blobs.delete(blob.key).catch(() => {});
+        throw new PlaytallyError(
+          'VALIDATION_FAILED',
+          'the upload is empty: send a CSV file with a header row (Song,Date,Number of Plays)',
+          { details: { sizeBytes: 0 } },
+        );
+      }
       const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
@@ -249,7 +257,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const job = await get(id);
       if (job.status !== 'succeeded' || !job.resultKey) {
         const reason = isFinalJobStatus(job.status)
-          ? `job ${id} has ${job.status} and has no result`
+          ? `job ${id} ${finishedAs(job.status)} and has no result`
           : `job ${id} is ${job.status}; its result is not ready yet`;
         throw new PlaytallyError('CONFLICT', reason, { details: { id, status: job.status } });
       }
@@ -277,4 +285,9 @@ export function keyReused(key: string): PlaytallyError {
     'this Idempotency-Key was already used with a different request',
     { details: { idempotencyKey: key } },
   );
+}
+
+/** `succeeded`, `failed`, `was cancelled`: a final status as the verb of a sentence. */
+function finishedAs(status: Job['status']): string {
+  return status === 'cancelled' ? 'was cancelled' : status;
 }

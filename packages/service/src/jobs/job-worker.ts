@@ -79,6 +79,12 @@ const BAD_INPUT_CODES: readonly PlaytallyErrorCode[] = [
   'LINE_TOO_LONG',
 ];
 
+/** How far the engine got in a run: kept at every chunk, so a failure can report it. */
+interface Reached {
+  bytesRead: number;
+  rowsRead: number;
+}
+
 /**
  * Creates a worker that consumes `job.requested` in the `workers` group: it takes the job's
  * lease, marks it processing, streams its upload through the engine into an atomically stored
@@ -126,12 +132,24 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
   };
 
-  const fail = async (job: Job, lease: JobLease, code: string, message: string, log: Logger) => {
+  const fail = async (
+    job: Job,
+    lease: JobLease,
+    code: string,
+    message: string,
+    log: Logger,
+    progress?: JobProgress,
+  ) => {
     const failed = await stored(() =>
       jobs.transition(
         job.id,
         ['queued', 'processing'],
-        { status: 'failed', error: { code, message }, finishedAt: new Date().toISOString() },
+        {
+          status: 'failed',
+          error: { code, message },
+          ...(progress ? { progress } : {}),
+          finishedAt: new Date().toISOString(),
+        },
         { lease },
       ),
     );
@@ -181,6 +199,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     lease: () => JobLease,
     task: WorkerJob<JobRequestedData>,
     log: Logger,
+    reached: Reached,
   ) => {
     const started = await stored(
       () =>
@@ -217,6 +236,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       await publish(EVENT_TYPES.jobProgress, updated, log);
     };
     const onProgress = (progress: AggregateProgress): void => {
+      reached.rowsRead = progress.rowsRead;
       if (reporting || !due(progress)) return;
       const snapshot = { ...progress, totalBytes: job.sizeBytes };
       reporting = report(snapshot)
@@ -234,6 +254,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       ...(spillFolder === undefined ? {} : { tempDir: spillFolder }),
       signal: task.signal,
       onProgress,
+      onRead: (bytesRead) => {
+        reached.bytesRead = bytesRead;
+      },
       // The engine reports often enough for the throttle to pick every 5 % or every interval.
       progressIntervalMs: Math.min(250, intervalMs),
     });
@@ -278,9 +301,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     const lease = await takeLease(task, log);
     if (lease === undefined) return log.info('job finished by another run; delivery ignored');
     const held = keepLease(lease, log);
+    const reached: Reached = { bytesRead: 0, rowsRead: 0 };
     try {
       const fresh = (await stored(() => jobs.get(job.id), task.signal)) ?? job;
-      await runJob(fresh, held.current, task, log);
+      await runJob(fresh, held.current, task, log, reached);
     } catch (error) {
       const current = await stored(() => jobs.get(job.id)).catch(() => undefined);
       if (current === undefined) throw error;
@@ -294,7 +318,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         throw error;
       }
       if (isPlaytallyError(error) && BAD_INPUT_CODES.includes(error.code)) {
-        return fail(current, held.current(), error.code, error.message, log);
+        const progress = progressAtFailure(reached, error, job);
+        return fail(current, held.current(), error.code, error.message, log, progress);
       }
       if (isPlaytallyError(error, 'NOT_FOUND')) {
         const reason = `the upload of job ${job.id} is missing from storage`;
@@ -365,4 +390,23 @@ function parseJobRequested(data: unknown): JobRequestedData {
     if (typeof jobId === 'string' && jobId.length > 0) return data as JobRequestedData;
   }
   throw new PlaytallyError('INVALID_INPUT', 'a job.requested event needs a non-empty jobId');
+}
+
+/**
+ * How far a run got before it failed on bad input: the bytes the engine had taken, and the rows
+ * up to and including the failing one (counted as the lines after the header, when the error
+ * names its line and the engine had not reported more).
+ */
+function progressAtFailure(
+  reached: Reached,
+  error: { details?: Readonly<Record<string, unknown>> | undefined },
+  job: Job,
+): JobProgress {
+  const line = error.details?.line;
+  const rowsByLine = typeof line === 'number' && line > 1 ? line - 1 : 0;
+  return {
+    bytesRead: reached.bytesRead,
+    totalBytes: job.sizeBytes,
+    rowsRead: Math.max(reached.rowsRead, rowsByLine),
+  };
 }
