@@ -133,8 +133,12 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
   const hub = createEventHub({ transport, topics, logger });
-  const relays = [...new Set<OutboxStore>([options.jobs.outbox, options.messages.outbox])].map(
-    (outbox) =>
+  // One relay per distinct outbox (the SQL stores share one; memory stores may have one each).
+  const relays = new Map<OutboxStore, OutboxRelay>();
+  for (const outbox of [options.jobs.outbox, options.messages.outbox]) {
+    if (relays.has(outbox)) continue;
+    relays.set(
+      outbox,
       createOutboxRelay({
         outbox,
         transport,
@@ -143,8 +147,9 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
         onPublished: (count) => metrics.countPublished(count),
         logger: logger.child({ component: 'outbox' }),
       }),
-  );
-  const relay = combineRelays(relays);
+    );
+  }
+  const relay = combineRelays([...relays.values()]);
   const metrics = createServiceMetrics(options.jobs, { backlog: () => relay.refreshBacklog() });
   const reconciler =
     options.reconciler === false
@@ -169,14 +174,14 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     jobs: createJobService({
       jobs: options.jobs,
       blobs: options.blobs,
-      relay,
+      relay: relays.get(options.jobs.outbox)!,
       topics,
       logger,
       ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
     }),
     messages: createMessageService({
       messages: options.messages,
-      relay,
+      relay: relays.get(options.messages.outbox)!,
       topics,
       logger,
       ...(options.messageSchemas ? { schemas: options.messageSchemas } : {}),
@@ -237,7 +242,10 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
   };
 }
 
-/** One relay per distinct outbox (memory stores may have one each), used as one. */
+/**
+ * Several relays used as one, for starting, stopping, counting and waking them; the services
+ * each get the relay of their own store's outbox, which claims their events ahead.
+ */
 function combineRelays(relays: readonly OutboxRelay[]): OutboxRelay {
   if (relays.length === 1) return relays[0]!;
   return {
@@ -245,6 +253,10 @@ function combineRelays(relays: readonly OutboxRelay[]): OutboxRelay {
       for (const relay of relays) relay.start();
     },
     notify: () => {
+      for (const relay of relays) relay.notify();
+    },
+    claimAhead: (events) => [...events],
+    publish: () => {
       for (const relay of relays) relay.notify();
     },
     backlog: () => relays.reduce((sum, relay) => sum + relay.backlog(), 0),

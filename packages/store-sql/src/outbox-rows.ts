@@ -12,7 +12,10 @@ import type { Database, OutboxTable } from './database.js';
 /** A Kysely instance or a transaction on it. */
 export type Executor = Kysely<Database> | Transaction<Database>;
 
-/** Inserts `events` into the outbox, available at once, in the caller's transaction. */
+/**
+ * Inserts `events` into the outbox in the caller's transaction, available at once or from
+ * their `claimedUntil`.
+ */
 export async function insertOutboxRows(
   trx: Executor,
   events: readonly OutgoingEvent[],
@@ -23,12 +26,13 @@ export async function insertOutboxRows(
     .insertInto('outbox')
     .values(
       events.map((outgoing) => ({
-        id: uuidv7(),
+        id: outgoing.entryId ?? uuidv7(),
         topic: outgoing.topic,
         event_key: outgoing.key ?? null,
         event: JSON.stringify(outgoing.event),
         attempts: 0,
-        available_at: at,
+        available_at:
+          outgoing.claimedUntil === undefined ? at : new Date(outgoing.claimedUntil).toISOString(),
         created_at: at,
       })),
     )

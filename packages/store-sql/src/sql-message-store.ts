@@ -5,6 +5,7 @@ import {
   type NewMessage,
   normalizeTimestamp,
   type OutboxStore,
+  type OutgoingEvent,
   type PageRequest,
 } from '@playtally/service';
 import type { Kysely } from 'kysely';
@@ -64,24 +65,46 @@ export function createSqlMessageStore(context: SqlMessageStoreContext): MessageS
   const read = async (trx: Executor, id: string) =>
     trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
 
+  /** A batch in one transaction: one multi-row insert of the messages, one of their events. */
   const writeAll = (writes: readonly MessageWrite[]) =>
     db.transaction().execute(async (trx) => {
+      if (writes.length === 0) return [];
       const at = now().toISOString();
+      const rows = await trx
+        .insertInto('messages')
+        .values(writes.map((write) => messageRow(write.message, null)))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .returningAll()
+        .execute();
+      const created = new Map(rows.map((row) => [row.id, row]));
+      const missing = writes.map((w) => w.message.id).filter((id) => !created.has(id));
+      const existing = new Map(
+        missing.length === 0
+          ? []
+          : (await trx.selectFrom('messages').selectAll().where('id', 'in', missing).execute()).map(
+              (row) => [row.id, row],
+            ),
+      );
       const results: InsertedMessage[] = [];
+      const events: OutgoingEvent[] = [];
+      const written = new Set<string>();
       for (const write of writes) {
-        const row = await insertIfAbsent(trx, write.message, null);
-        if (row === undefined) {
-          const existing = await read(trx, write.message.id);
-          if (existing === undefined) throw new Error(`message ${write.message.id} vanished`);
-          results.push({ message: messageFromRow(existing), created: false });
+        const id = write.message.id;
+        const row = created.get(id);
+        if (row !== undefined && !written.has(id)) {
+          written.add(id);
+          if (write.idempotency !== undefined) {
+            await insertIdempotencyKey(trx, 'messages', write.idempotency, id, at);
+          }
+          events.push(...(write.outbox ?? []));
+          results.push({ message: messageFromRow(row), created: true });
           continue;
         }
-        if (write.idempotency !== undefined) {
-          await insertIdempotencyKey(trx, 'messages', write.idempotency, row.id, at);
-        }
-        await insertOutboxRows(trx, write.outbox ?? [], at);
-        results.push({ message: messageFromRow(row), created: true });
+        const stored = row ?? existing.get(id);
+        if (stored === undefined) throw new Error(`message ${id} vanished`);
+        results.push({ message: messageFromRow(stored), created: false });
       }
+      await insertOutboxRows(trx, events, at);
       return results;
     });
 

@@ -27,6 +27,16 @@ export function parseJsonBody(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): unk
       'too_deep',
     );
   }
+  // Only a text that could hold a refused value pays for the reviver: a `__proto__` key, or a
+  // number too large for a double (an exponent of three digits or more, or 309+ digits).
+  if (!SUSPECT.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw invalid(`the body is not valid JSON: ${reason}`, 'invalid_json');
+    }
+  }
   try {
     return JSON.parse(text, (key, value: unknown) => {
       if (key === '__proto__') {
@@ -46,6 +56,8 @@ export function parseJsonBody(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): unk
     throw invalid(`the body is not valid JSON: ${reason}`, 'invalid_json');
   }
 }
+
+const SUSPECT = /__proto__|[eE][+]?\d{3}|\d{309}/;
 
 class RefusedValue extends Error {
   constructor(

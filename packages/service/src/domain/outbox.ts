@@ -6,6 +6,17 @@ export interface OutgoingEvent {
   readonly event: CloudEvent;
   /** The publish key (ordering, Kafka partition). */
   readonly key?: string | undefined;
+  /**
+   * The outbox entry's id, when the writer chose it (time-ordered, e.g. UUID v7); the store
+   * generates one otherwise. A relay that hands itself the events it is about to commit
+   * (`OutboxRelay.claimAhead`) names them, to remove them once published.
+   */
+  readonly entryId?: string | undefined;
+  /**
+   * Epoch milliseconds before which no relay may claim the entry: the writer's own relay
+   * publishes it first, and other relays take it over only if that one died. @default now
+   */
+  readonly claimedUntil?: number | undefined;
 }
 
 /** An {@link OutgoingEvent} waiting in the outbox. */

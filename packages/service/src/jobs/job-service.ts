@@ -4,6 +4,7 @@ import { isPlaytallyError, PlaytallyError } from '@playtally/core';
 import { type Logger, silentLogger } from '@playtally/transport';
 import { v7 as uuidv7 } from 'uuid';
 import { isFinalJobStatus, type Job } from '../domain/job.js';
+import type { OutgoingEvent } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import { EVENT_TYPES } from '../events/events.js';
 import { apiJobEvent, jobRequestedEvent } from '../events/outgoing.js';
@@ -22,7 +23,7 @@ export interface JobServiceOptions {
    * The relay publishing the outbox of `jobs`: told of each commit, and asked whether the
    * backlog leaves room. Without one, events wait for a relay elsewhere to poll them.
    */
-  relay?: Pick<OutboxRelay, 'notify' | 'assertAccepting'>;
+  relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'assertAccepting'>;
   /** Uploads past this many bytes are refused with `PAYLOAD_TOO_LARGE`. @default 1073741824 (1 GiB) */
   maxUploadBytes?: number;
   /** @default TOPICS */
@@ -112,6 +113,8 @@ export function createJobService(options: JobServiceOptions): JobService {
   const topics = options.topics ?? TOPICS;
   const logger = options.logger ?? silentLogger;
 
+  const claimAhead = (events: OutgoingEvent[]) => relay?.claimAhead(events) ?? events;
+
   const get = async (id: string): Promise<Job> => {
     const job = await jobs.get(id);
     if (!job) throw new PlaytallyError('NOT_FOUND', `job ${id} not found`, { details: { id } });
@@ -135,15 +138,16 @@ export function createJobService(options: JobServiceOptions): JobService {
     }
     const finishedAt = new Date().toISOString();
     const expected: Job = { ...job, status: 'cancelled', finishedAt, updatedAt: finishedAt };
+    // Workers abort the run when they see this; a queued job is skipped when delivered.
+    const outbox = claimAhead([apiJobEvent(EVENT_TYPES.jobCancelled, expected, topics)]);
     const cancelled = await jobs.transition(
       id,
       ['queued', 'processing'],
       { status: 'cancelled', finishedAt },
-      // Workers abort the run when they see this; a queued job is skipped when delivered.
-      { outbox: [apiJobEvent(EVENT_TYPES.jobCancelled, expected, topics)] },
+      { outbox },
     );
     if (!cancelled) return cancel(id); // it moved on meanwhile: answer for where it is now
-    relay?.notify();
+    relay?.publish(outbox);
     logger.info({ jobId: id }, 'job cancelled');
     await blobs.delete(cancelled.inputKey).catch(() => {});
     return cancelled;
@@ -177,6 +181,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
+      const outbox: OutgoingEvent[] = [];
       try {
         const onInvalid =
           (typeof input.onInvalid === 'function' ? await input.onInvalid() : input.onInvalid) ??
@@ -230,7 +235,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         await blobs.delete(blob.key).catch(() => {});
         throw error;
       }
-      relay?.notify();
+      relay?.publish(outbox);
       log.info({ sizeBytes: blob.size, filename: job.filename }, 'job queued');
       return job;
     },

@@ -9,6 +9,7 @@ import { API_SOURCE, TOPICS, type TopicNames } from '../events/topics.js';
 import { keyReused } from '../jobs/job-service.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
 import type { MessageStore } from '../ports/message-store.js';
+import { createCommitBatcher } from './commit-batcher.js';
 import { createMessageSchemaRegistry, type MessageSchemaRegistry } from './message-schemas.js';
 
 /** The type of a message posted without one. */
@@ -21,7 +22,7 @@ export interface MessageServiceOptions {
    * The relay publishing the outbox of `messages`: told of each commit, and asked whether the
    * backlog leaves room. Without one, events wait for a relay elsewhere to poll them.
    */
-  relay?: Pick<OutboxRelay, 'notify' | 'assertAccepting'>;
+  relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'assertAccepting'>;
   /** @default an empty registry: any JSON object is accepted */
   schemas?: MessageSchemaRegistry;
   /** @default TOPICS */
@@ -86,6 +87,7 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
   const schemas = options.schemas ?? createMessageSchemaRegistry();
   const topics = options.topics ?? TOPICS;
   const logger = options.logger ?? silentLogger;
+  const batcher = createCommitBatcher(messages);
 
   const get = async (id: string): Promise<StoredMessage> => {
     const message = await messages.get(id);
@@ -139,18 +141,24 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
         eventId === undefined ? uuidv7() : uuidv5(`${source}\n${eventId}`, EVENT_ID_NAMESPACE);
       const message: NewMessage = { id, type, source, data, receivedAt: new Date().toISOString() };
       const received: StoredMessage = { ...message, status: 'received', consumedAt: null };
+      const events = [
+        // Watchers hear of it before the consumer can possibly report it consumed.
+        messageReceivedEvent(received, topics),
+        messageDeliveryEvent(received, topics, { id: eventId, time: eventTime }),
+      ];
+      const outbox = relay?.claimAhead(events) ?? events;
       let stored: StoredMessage;
       try {
-        stored = await messages.insert(message, {
-          outbox: [
-            // Watchers hear of it before the consumer can possibly report it consumed.
-            messageReceivedEvent(received, topics),
-            messageDeliveryEvent(received, topics, { id: eventId, time: eventTime }),
-          ],
+        const inserted = await batcher.write({
+          message,
+          outbox,
           ...(key === undefined || fingerprint === undefined
             ? {}
             : { idempotency: { key, fingerprint } }),
         });
+        stored = inserted.message;
+        // A message stored before (the same ce-id again) wrote no events this time.
+        if (inserted.created) relay?.publish(outbox);
       } catch (error) {
         if (!isPlaytallyError(error, 'CONFLICT') || key === undefined || fingerprint === undefined)
           throw error;
@@ -158,7 +166,6 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
         if (original === undefined) throw error;
         return original;
       }
-      relay?.notify();
       logger.info({ messageId: stored.id, type }, 'message received');
       return stored;
     },

@@ -7,7 +7,8 @@ import {
   sleepUnlessAborted,
   type Transport,
 } from '@playtally/transport';
-import type { OutboxEntry } from '../domain/outbox.js';
+import { v7 as uuidv7 } from 'uuid';
+import type { OutboxEntry, OutgoingEvent } from '../domain/outbox.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
 
 /** Options of {@link createOutboxRelay}. */
@@ -34,6 +35,15 @@ export interface OutboxRelay {
   start(): void;
   /** Tells the relay that entries were just committed, so it publishes them now. */
   notify(): void;
+  /**
+   * Names `events` and marks them claimed by this relay for its lease, before the writer
+   * commits them: hand the result to the store, then to {@link published} once committed. The
+   * relay publishes them straight from memory, without claiming them from the store; should
+   * this process die first, another relay claims them once the lease ends.
+   */
+  claimAhead(events: readonly OutgoingEvent[]): OutgoingEvent[];
+  /** Publishes events of {@link claimAhead} that were committed (batched with others). */
+  publish(events: readonly OutgoingEvent[]): void;
   /** The pending entries counted last (refreshed every poll interval). */
   backlog(): number;
   /** Counts the pending entries now, and returns the count. */
@@ -78,6 +88,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let failedRounds = 0;
   let loop: Promise<void> | undefined;
   const drained = new Set<() => void>();
+  /** Committed events of this process, claimed ahead, waiting for the next flush. */
+  let handed: OutboxEntry[] = [];
+  let flushing: Promise<void> | undefined;
+  let flushScheduled = false;
 
   const idle = async (ms: number): Promise<void> => {
     if (woken) {
@@ -146,6 +160,32 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return failed.length === 0;
   };
 
+  const flush = async (): Promise<void> => {
+    flushScheduled = false;
+    const entries = handed;
+    handed = [];
+    if (entries.length === 0) return;
+    try {
+      await publishRound(entries);
+    } catch (error) {
+      // Left claimed in the store: the loop (here or elsewhere) takes them once the lease ends.
+      logger.warn(errorFields(error), 'outbox: publishing committed events failed; will retry');
+    }
+  };
+
+  const scheduleFlush = (): void => {
+    if (flushScheduled || stopping.signal.aborted) return;
+    flushScheduled = true;
+    // Everything committed in this turn of the event loop goes in one round: one publish batch
+    // and one delete, however many requests committed.
+    setImmediate(() => {
+      const previous = flushing ?? Promise.resolve();
+      flushing = previous.then(flush).finally(() => {
+        if (handed.length === 0) flushing = undefined;
+      });
+    });
+  };
+
   const run = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
       let claimed: readonly OutboxEntry[] = [];
@@ -177,6 +217,25 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     notify() {
       woken = true;
       wake?.();
+    },
+    claimAhead(events) {
+      const claimedUntil = Date.now() + leaseMs;
+      return events.map((event) => ({ ...event, entryId: uuidv7(), claimedUntil }));
+    },
+    publish(events) {
+      const createdAt = new Date().toISOString();
+      for (const event of events) {
+        if (event.entryId === undefined) continue;
+        handed.push({
+          id: event.entryId,
+          topic: event.topic,
+          event: event.event,
+          ...(event.key === undefined ? {} : { key: event.key }),
+          attempts: 1,
+          createdAt,
+        });
+      }
+      scheduleFlush();
     },
     backlog: () => pending,
     async refreshBacklog() {
@@ -211,6 +270,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async close() {
       stopping.abort();
       await loop;
+      await flushing;
+      // Not published yet: let the next relay take them at once rather than after the lease.
+      const left = handed.map((entry) => entry.id);
+      handed = [];
+      if (left.length > 0) await outbox.retry(left, 0).catch(() => {});
     },
   };
 }

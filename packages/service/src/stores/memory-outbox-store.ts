@@ -45,7 +45,7 @@ export function createMemoryOutboxStore(options: MemoryOutboxStoreOptions = {}):
     enqueue(events) {
       const createdAt = now().toISOString();
       for (const event of events) {
-        const id = uuidv7();
+        const id = event.entryId ?? uuidv7();
         const entry: OutboxEntry = {
           id,
           topic: event.topic,
@@ -54,7 +54,7 @@ export function createMemoryOutboxStore(options: MemoryOutboxStoreOptions = {}):
           attempts: 0,
           createdAt,
         };
-        slots.set(id, { entry, availableAt: 0 });
+        slots.set(id, { entry, availableAt: event.claimedUntil ?? 0 });
       }
     },
 
