@@ -26,7 +26,7 @@ export function createCommitBatcher(messages: MessageStore, maxBatch = 100): Com
   const commit = async (batch: readonly Pending[]): Promise<void> => {
     try {
       const inserted = await messages.insertMany(batch.map((pending) => pending.write));
-      batch.forEach((pending, index) => pending.resolve(inserted[index]!));
+      for (const [index, pending] of batch.entries()) pending.resolve(inserted[index]!);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       await Promise.all(batch.map((pending) => commit([pending])));
