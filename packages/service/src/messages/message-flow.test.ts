@@ -198,6 +198,35 @@ describe('the message flow', () => {
     expect((await waitForConsumed(stored.id)).data).toEqual({ lost: true });
   });
 
+  it('commits concurrent posts together, and a failing one alone', async () => {
+    const batches: number[] = [];
+    const counted = {
+      ...messages,
+      insertMany: (writes: Parameters<MessageStore['insertMany']>[0]) => {
+        batches.push(writes.length);
+        return messages.insertMany(writes);
+      },
+    };
+    const batched = createMessageService({ messages: counted, relay });
+    const plain = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => batched.post({ data: { n } })),
+    );
+    expect(plain).toHaveLength(10);
+    expect(batches).toEqual([10]);
+    batches.length = 0;
+    // Two posts racing with one key and different bodies: the batch fails on the key, so each
+    // is committed alone; the first wins and the second is told the key was reused.
+    const results = await Promise.allSettled([
+      batched.post({ data: { n: 10 } }),
+      batched.post({ data: { first: true }, idempotencyKey: 'raced' }),
+      batched.post({ data: { second: true }, idempotencyKey: 'raced' }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(results[2]).toMatchObject({ reason: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(batches).toEqual([3, 1, 1, 1]);
+    expect((await messages.list({ limit: 500 })).items).toHaveLength(12);
+  });
+
   it('answers NOT_FOUND for an unknown message', async () => {
     await expect(service.get('missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
