@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
+import { CANONICAL_INPUT, CANONICAL_OUTPUT, PlaytallyError } from '@playtally/core';
 import {
   type CloudEvent,
   createCloudEvent,
@@ -19,6 +19,7 @@ import type { JobStore } from '../ports/job-store.js';
 import { createFsBlobStore } from '../stores/fs-blob-store.js';
 import { createMemoryJobStore } from '../stores/memory-job-store.js';
 import { createMemoryMessageStore } from '../stores/memory-message-store.js';
+import { createDatabaseGate } from '../worker/database-gate.js';
 import { createJobService, type JobService } from './job-service.js';
 import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
 
@@ -308,6 +309,39 @@ describe('the reconciler', () => {
     await jobs.transition(job.id, ['queued'], { status: 'processing', attempts: 1 });
     const reconciler = createReconciler({ jobs, messages: createMemoryMessageStore() });
     expect(await reconciler.runOnce({ olderThanMs: 0 })).toEqual({ jobs: 0, messages: 0 });
+  });
+});
+
+describe('a database outage', () => {
+  it('pauses the worker instead of failing or redelivering the job, and it finishes after', async () => {
+    let down = false;
+    const away = () =>
+      new PlaytallyError('STORE_UNAVAILABLE', 'connection lost', {
+        details: { component: 'database' },
+      });
+    const flaky: JobStore = {
+      ...jobs,
+      get: (id) => (down ? Promise.reject(away()) : jobs.get(id)),
+      transition: (...args) => (down ? Promise.reject(away()) : jobs.transition(...args)),
+    };
+    const gate = createDatabaseGate({
+      probeIntervalMs: 20,
+      probe: async () => {
+        if (down) throw away();
+      },
+    });
+    await startWorker({ jobs: flaky, gate, blobs: slowReads(blobs, 10), maxAttempts: 2 });
+    const job = await service.submit({ source: bytes(LARGE) });
+    await waitFor(job.id, ['processing']);
+    down = true;
+    // The run ends and its result cannot be recorded: the worker waits for the database.
+    for (let n = 0; n < 1000 && gate.available; n += 1) await sleep(10);
+    expect(gate.available).toBe(false);
+    await sleep(200);
+    expect(await jobs.get(job.id)).toMatchObject({ status: 'processing' });
+    down = false;
+    const done = await waitFor(job.id, ['succeeded', 'failed'], 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 });
 
