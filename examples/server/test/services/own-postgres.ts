@@ -11,6 +11,9 @@ export interface OwnPostgres {
   readonly url: string;
   /** `pg_ctl restart -m fast`: connections and queries in flight are cut, as in the issue. */
   restart(): Promise<void>;
+  /** `pg_ctl stop -m fast`: the server is away until {@link start}. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** Stops it for good and removes its data. */
   destroy(): Promise<void>;
 }
@@ -48,6 +51,8 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => pgCtl('restart', '-m', 'fast'),
+    stop: () => pgCtl('stop', '-m', 'fast'),
+    start: () => pgCtl('start'),
     async destroy() {
       await pgCtl('stop', '-m', 'immediate').catch(() => {});
       await rm(base, { recursive: true, force: true });
