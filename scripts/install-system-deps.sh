@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing: Chromium (browser
-# tests, driven by playwright-core; never a downloaded browser) and docker-compose (to validate
-# the compose files). No-op when present; needs root and apt-get.
+# tests, driven by playwright-core; never a downloaded browser), docker-compose (to validate
+# the compose files) and curl (scripts/s3/start.sh signs its readiness check with it). No-op
+# when present; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-system-deps: installing ${need[*]}"
   apt-get update -q >/dev/null
