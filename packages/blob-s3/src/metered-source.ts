@@ -44,31 +44,37 @@ export function meterSource(source: ByteSource, options: MeterOptions = {}): Met
           });
     aborted?.catch(() => {});
     let finished = false;
+    // Only the source's own failures, the limit and the abort are recorded: an error the
+    // consumer throws in at `yield` (a stream destroyed on its way out) is not the source's.
+    const failed = (error: unknown): unknown => {
+      failure ??= { error };
+      return error;
+    };
     try {
       for (;;) {
-        const next =
-          aborted === undefined
-            ? await chunks.next()
-            : await Promise.race([chunks.next(), aborted]);
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next =
+            aborted === undefined
+              ? await chunks.next()
+              : await Promise.race([chunks.next(), aborted]);
+        } catch (error) {
+          throw failed(error);
+        }
         if (next.done) {
           finished = true;
           return;
         }
         bytes += next.value.byteLength;
         if (bytes > maxBytes) {
-          throw new PlaytallyError(
-            'PAYLOAD_TOO_LARGE',
-            `Blob exceeds the limit of ${maxBytes} bytes`,
-            {
+          throw failed(
+            new PlaytallyError('PAYLOAD_TOO_LARGE', `Blob exceeds the limit of ${maxBytes} bytes`, {
               details: { maxBytes },
-            },
+            }),
           );
         }
         yield next.value;
       }
-    } catch (error) {
-      failure ??= { error };
-      throw error;
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       // A source left mid-way (failure, abort, or the consumer stopped) is released; not awaited,

@@ -239,7 +239,7 @@ describe.skipIf(!available)('S3 blob store errors say what to fix', () => {
     try {
       await expect(store.ping()).rejects.toMatchObject({
         code: 'STORE_ERROR',
-        message: expect.stringContaining('http://127.0.0.1:9 did not answer'),
+        message: expect.stringContaining('the connection to http://127.0.0.1:9 failed'),
         details: { reason: 'unreachable' },
       });
     } finally {

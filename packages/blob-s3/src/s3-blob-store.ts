@@ -21,6 +21,7 @@ import {
 } from '@playtally/service';
 import { meterSource } from './metered-source.js';
 import { classifyS3Error, type S3Location, s3StoreError } from './s3-errors.js';
+import { readStreamOf } from './s3-read-stream.js';
 import { uploadObject } from './s3-upload.js';
 import { abortStaleUploads, type StaleUploadOptions } from './stale-uploads.js';
 import { parseS3StorageUrl } from './storage-url.js';
@@ -200,7 +201,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
         if (!(answer.Body instanceof Readable)) {
           throw new PlaytallyError('INTERNAL', `s3 blob store: ${key} came without a Node stream`);
         }
-        return answer.Body;
+        return readStreamOf(answer.Body, (error) => fail(error, `reading ${key}`));
       } catch (error) {
         if (isPlaytallyError(error)) throw error;
         if (isMissingObject(error)) throw notFound(key);

@@ -88,7 +88,7 @@ export function s3StoreError(
     'bucket-missing': `the bucket "${location.bucket}" does not exist at ${where}; create it or fix STORAGE_URL`,
     'credentials-refused': `${where} refused the credentials for bucket "${location.bucket}" (${detail}); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the AWS profile`,
     'credentials-missing': `no AWS credentials were found (${detail}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE`,
-    unreachable: `${where} did not answer (${detail})`,
+    unreachable: `the connection to ${where} failed (${detail})`,
     failed: detail,
   };
   const status = (error as AwsErrorShape | undefined)?.$metadata?.httpStatusCode;
