@@ -21,7 +21,7 @@ const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['operations'],
-  summary: 'Readiness: the transport and the database answer',
+  summary: 'Readiness: the transport, the database and the blob storage answer',
   responses: {
     200: {
       description: 'Ready; every check passed.',
