@@ -80,12 +80,14 @@ jar="$(ls "$libs"/s3proxy-*-jar-with-dependencies.jar | head -n1)"
 
 # 2. Configuration (rewritten every time, so a changed script takes effect on the next start).
 # jclouds.identity/credential are required by S3Proxy's parser; the filesystem backend ignores them.
+# The jclouds `filesystem` backend, not `filesystem-nio2`: the latter keeps the partial file of an
+# aborted PutObject, which then fails every listing of its folder with a 500.
 cat >"$conf" <<EOF
 s3proxy.endpoint=$endpoint
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$access_key
 s3proxy.credential=$secret_key
-jclouds.provider=filesystem-nio2
+jclouds.provider=filesystem
 jclouds.filesystem.basedir=$data
 jclouds.identity=unused
 jclouds.credential=unused

@@ -1,4 +1,9 @@
-import { type ByteSource, byteSourceChunks, PlaytallyError } from '@playtally/service';
+import {
+  type ByteSource,
+  byteSourceChunks,
+  expectedBytesError,
+  PlaytallyError,
+} from '@playtally/service';
 
 /** Options of {@link meterSource}. */
 export interface MeterOptions {
@@ -6,6 +11,8 @@ export interface MeterOptions {
   maxBytes?: number | undefined;
   /** Fails the stream with `ABORTED`, even while the source is waiting for data. */
   signal?: AbortSignal | undefined;
+  /** The size the source must have: one byte more, or an end before it, fails the stream. */
+  exactBytes?: number | undefined;
 }
 
 /** A source being read: its chunks, how many bytes so far, and why it stopped if it failed. */
@@ -22,12 +29,13 @@ export interface MeteredSource {
 
 /**
  * Reads any {@link ByteSource} chunk by chunk, counting bytes: the stream fails as soon as
- * `maxBytes` is passed (without reading further) or `signal` aborts, and then releases the
- * source. Nothing is buffered here; the consumer pulls at its own pace.
+ * `maxBytes` (or `exactBytes`) is passed, without reading further, when it ends short of
+ * `exactBytes`, or when `signal` aborts; then it releases the source. Nothing is buffered here;
+ * the consumer pulls at its own pace.
  */
 export function meterSource(source: ByteSource, options: MeterOptions = {}): MeteredSource {
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  const { signal } = options;
+  const { signal, exactBytes } = options;
   let bytes = 0;
   let failure: { readonly error: unknown } | undefined;
 
@@ -63,6 +71,9 @@ export function meterSource(source: ByteSource, options: MeterOptions = {}): Met
         }
         if (next.done) {
           finished = true;
+          if (exactBytes !== undefined && bytes !== exactBytes) {
+            throw failed(expectedBytesError(exactBytes, bytes, true));
+          }
           return;
         }
         bytes += next.value.byteLength;
@@ -72,6 +83,9 @@ export function meterSource(source: ByteSource, options: MeterOptions = {}): Met
               details: { maxBytes },
             }),
           );
+        }
+        if (exactBytes !== undefined && bytes > exactBytes) {
+          throw failed(expectedBytesError(exactBytes, bytes, false));
         }
         yield next.value;
       }

@@ -13,6 +13,7 @@ import {
   S3_BUCKET,
   S3_CREDENTIALS,
   S3_ENDPOINT,
+  settledResidue,
   testS3Client,
   uniquePrefix,
 } from '../test/s3.js';
@@ -62,7 +63,7 @@ async function sha256Of(readable: Readable): Promise<string> {
 describe.skipIf(!available)('S3 blob store (S3Proxy)', () => {
   describeBlobStoreContract('s3', () => {
     const store = freshStore({ partSize: 5 * MIB });
-    return { store, listResidue: () => listResidue(admin, store.prefix) };
+    return { store, listResidue: () => settledResidue(admin, store.prefix) };
   });
 });
 
@@ -81,6 +82,38 @@ describe.skipIf(!available)('S3 blob store, beyond the contract', () => {
     expect(sent.filter((name) => name === 'UploadPart')).toHaveLength(4);
     expect(await sha256Of(await store.read(info.key))).toBe(sha256);
     client.destroy();
+  });
+
+  it('streams a blob of announced size in one PutObject, whatever its size', async () => {
+    const client = testS3Client();
+    const sent = recordCommands(client);
+    const store = freshStore({ client, partSize: 5 * MIB });
+    const { chunks, sha256 } = chunksOf(17, MIB);
+    const info = await store.put(chunks, { expectedBytes: 17 * MIB });
+    expect(sent).toEqual(['PutObject']);
+    expect(await sha256Of(await store.read(info.key))).toBe(sha256);
+    client.destroy();
+  });
+
+  it('stores nothing of a one-request put whose source fails or is aborted midway', async () => {
+    const store = freshStore();
+    const failing = (async function* () {
+      for (let n = 0; n < 6; n += 1) yield new Uint8Array(MIB);
+      throw new Error('client went away');
+    })();
+    await expect(store.put(failing, { expectedBytes: 12 * MIB })).rejects.toThrow(
+      'client went away',
+    );
+    const controller = new AbortController();
+    const stalled = (async function* () {
+      for (let n = 0; n < 6; n += 1) yield new Uint8Array(MIB);
+      setTimeout(() => controller.abort(), 50);
+      await new Promise(() => {});
+    })();
+    await expect(
+      store.put(stalled, { expectedBytes: 12 * MIB, signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await settledResidue(admin, store.prefix)).toEqual([]);
   });
 
   it('leaves no object and no pending multipart upload when a put is aborted midway', async () => {

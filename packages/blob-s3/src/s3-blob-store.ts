@@ -22,7 +22,7 @@ import {
 import { meterSource } from './metered-source.js';
 import { classifyS3Error, type S3Location, s3StoreError } from './s3-errors.js';
 import { readStreamOf } from './s3-read-stream.js';
-import { uploadObject } from './s3-upload.js';
+import { MAX_SINGLE_PUT_BYTES, putObjectStream, uploadObject } from './s3-upload.js';
 import { abortStaleUploads, type StaleUploadOptions } from './stale-uploads.js';
 import { parseS3StorageUrl } from './storage-url.js';
 
@@ -97,10 +97,12 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
  * Cloud Storage's XML API, S3Proxy). Keys are `<prefix>/<uuid>` as in every store, checked on
  * every call, and live under the store's `prefix` in the bucket.
  *
- * `put` streams the source into the blob's final key with `@aws-sdk/lib-storage` (multipart past
- * one part; about `partSize × (queueSize + 1)` bytes in memory, never the file). S3 shows an
+ * `put` streams the source into the blob's final key: in one streamed `PutObject` when its size
+ * is known (`expectedBytes`, up to 5 GiB), else with `@aws-sdk/lib-storage` (multipart past one
+ * part; about `partSize × (queueSize + 1)` bytes in memory, never the file). S3 shows an
  * object only once its upload completes, so readers see all of it or nothing; a failed,
- * aborted or oversized `put` aborts its multipart upload, leaving no object and no parts.
+ * aborted or oversized `put` aborts its request or multipart upload, leaving no object and no
+ * parts.
  * `read` streams the object (or a byte range, with a `Range` request) from the network.
  * Failures of S3 reject with `STORE_ERROR` saying what to fix.
  *
@@ -163,15 +165,24 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
           cause: putOptions.signal.reason,
         });
       }
+      const { expectedBytes } = putOptions;
       const metered = meterSource(source, {
         maxBytes: putOptions.maxBytes,
         signal: putOptions.signal,
+        exactBytes: expectedBytes,
       });
+      const target = { client, bucket, objectKey: objectKeyOf(key) };
       try {
-        await uploadObject(
-          { client, bucket, objectKey: objectKeyOf(key), partSize, queueSize },
-          metered,
-        );
+        // A known size fits one streamed PutObject (up to 5 GiB); otherwise parts.
+        if (
+          expectedBytes !== undefined &&
+          expectedBytes <= MAX_SINGLE_PUT_BYTES &&
+          expectedBytes <= (putOptions.maxBytes ?? Number.POSITIVE_INFINITY)
+        ) {
+          await putObjectStream(target, metered, expectedBytes);
+        } else {
+          await uploadObject({ ...target, partSize, queueSize }, metered);
+        }
       } catch (error) {
         // The source's own failure (or maxBytes, or the abort) is what the caller must see, even
         // when lib-storage reports it wrapped or reports the clean-up that followed.

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { MeteredSource } from './metered-source.js';
 
@@ -43,6 +43,43 @@ export async function uploadObject(
   });
   try {
     await upload.done();
+  } finally {
+    body.destroy();
+  }
+}
+
+/** The largest object one `PutObject` may write: 5 GiB. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+/**
+ * Streams `source`, whose size is known (`contentLength`), into one object with a single
+ * `PutObject`: no part is buffered, and the server writes the object once (an S3Proxy or MinIO
+ * on a disk joins a multipart upload's parts into a second copy). S3 stores nothing of a
+ * `PutObject` that does not complete, so when the source fails (or turns out another size)
+ * the request is aborted and no object and no upload remain. Not retried by the SDK: a
+ * stream cannot be sent twice; the caller's own retry (a job's redelivery, a client's new
+ * upload) takes over.
+ */
+export async function putObjectStream(
+  options: Omit<UploadObjectOptions, 'partSize' | 'queueSize'>,
+  source: MeteredSource,
+  contentLength: number,
+): Promise<void> {
+  const body = Readable.from(source.chunks, { objectMode: true });
+  // The SDK pipes the body into the request, and a pipe does not pass an error on: abort the
+  // request ourselves when the source fails.
+  const controller = new AbortController();
+  body.once('error', () => controller.abort());
+  try {
+    await options.client.send(
+      new PutObjectCommand({
+        Bucket: options.bucket,
+        Key: options.objectKey,
+        Body: body,
+        ContentLength: contentLength,
+      }),
+      { abortSignal: controller.signal },
+    );
   } finally {
     body.destroy();
   }

@@ -59,7 +59,7 @@ export class PrivateS3Proxy {
         's3proxy.authorization=aws-v2-or-v4',
         `s3proxy.identity=${S3_CREDENTIALS.accessKeyId}`,
         `s3proxy.credential=${S3_CREDENTIALS.secretAccessKey}`,
-        'jclouds.provider=filesystem-nio2',
+        'jclouds.provider=filesystem',
         `jclouds.filesystem.basedir=${join(this.dir, 'data')}`,
         'jclouds.identity=unused',
         'jclouds.credential=unused',

@@ -70,13 +70,35 @@ export async function listResidue(
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    for (const object of page.Contents ?? []) residue.push(`object ${object.Key}`);
+    for (const object of page.Contents ?? []) {
+      // S3Proxy's filesystem backend lists an emptied folder as a "key/" marker: not a blob.
+      if (!object.Key?.endsWith('/')) residue.push(`object ${object.Key}`);
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   for await (const upload of pendingUploads(client, bucket, prefix)) {
     residue.push(`pending upload ${upload.Key}`);
   }
   return residue;
+}
+
+/**
+ * {@link listResidue} once what remains has stopped changing: S3Proxy's filesystem backend
+ * deletes the partial file of an aborted PutObject a moment after the connection closes (real
+ * S3 never stores it). Real residue stays, so it is still reported, after at most `settleMs`.
+ */
+export async function settledResidue(
+  client: S3Client,
+  prefix: string,
+  bucket: string = S3_BUCKET,
+  settleMs = 5000,
+): Promise<string[]> {
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    const residue = await listResidue(client, prefix, bucket);
+    if (residue.length === 0 || Date.now() > deadline) return residue;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Deletes every object and aborts every pending upload under `prefix/`. */

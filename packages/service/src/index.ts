@@ -25,6 +25,7 @@ export type * from './ports/message-store.js';
 export * from './stores/blob-keys.js';
 export * from './stores/blob-range.js';
 export * from './stores/byte-source-chunks.js';
+export * from './stores/expected-bytes.js';
 export * from './stores/fs-blob-store.js';
 export * from './stores/memory-job-store.js';
 export * from './stores/memory-message-store.js';

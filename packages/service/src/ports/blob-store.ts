@@ -15,6 +15,12 @@ export interface PutBlobOptions {
   signal?: AbortSignal;
   /** Key prefix, e.g. `uploads` or `results`: letters, digits and `-` only. */
   prefix?: string;
+  /**
+   * The exact size of the source, when the caller knows it (an HTTP upload's Content-Length).
+   * A source that turns out longer or shorter fails the put with `INVALID_INPUT` and keeps
+   * nothing. Stores may use it to write the blob in one request instead of in parts.
+   */
+  expectedBytes?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { BlobInfo, BlobRange, BlobStore, PutBlobOptions } from '../ports/bl
 import { newBlobKey, parseBlobKey } from './blob-keys.js';
 import { checkBlobRange } from './blob-range.js';
 import { byteSourceChunks } from './byte-source-chunks.js';
+import { expectedBytesError } from './expected-bytes.js';
 
 /** Options of {@link createFsBlobStore}. */
 export interface FsBlobStoreOptions {
@@ -131,7 +132,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
 async function copyInto(
   handle: FileHandle,
   source: ByteSource,
-  { maxBytes = Number.POSITIVE_INFINITY, signal }: PutBlobOptions,
+  { maxBytes = Number.POSITIVE_INFINITY, signal, expectedBytes }: PutBlobOptions,
 ): Promise<number> {
   const chunks = byteSourceChunks(source);
   const release = (): void => {
@@ -186,6 +187,9 @@ async function copyInto(
       const next =
         aborted === undefined ? await chunks.next() : await Promise.race([chunks.next(), aborted]);
       if (next.done) {
+        if (expectedBytes !== undefined && size !== expectedBytes) {
+          throw expectedBytesError(expectedBytes, size, true);
+        }
         await flush();
         await syncing;
         if (syncFailure !== undefined) throw syncFailure.error;
@@ -200,6 +204,9 @@ async function copyInto(
             details: { maxBytes },
           },
         );
+      }
+      if (expectedBytes !== undefined && size > expectedBytes) {
+        throw expectedBytesError(expectedBytes, size, false);
       }
       gathered.push(next.value);
       gatheredBytes += next.value.byteLength;

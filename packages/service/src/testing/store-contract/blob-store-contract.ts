@@ -224,6 +224,29 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
       await expectNoResidue((note) => context.skip(note));
     });
 
+    it('takes a source of exactly the expected size, and refuses a longer or shorter one, keeping nothing', async (context) => {
+      const exact = await store.put(patternSource(20, 64 * 1024), {
+        expectedBytes: 20 * 64 * 1024,
+        prefix: 'uploads',
+      });
+      expect(exact.size).toBe(20 * 64 * 1024);
+      expect((await digestOf(await store.read(exact.key))).size).toBe(20 * 64 * 1024);
+      await store.delete(exact.key);
+      await expect(
+        store.put(patternSource(20, 64 * 1024), { expectedBytes: 20 * 64 * 1024 - 1 }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: `the upload has more bytes than the ${20 * 64 * 1024 - 1} announced`,
+      });
+      await expect(
+        store.put(patternSource(20, 64 * 1024), { expectedBytes: 20 * 64 * 1024 + 1 }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: `the upload ended after ${20 * 64 * 1024} bytes, but ${20 * 64 * 1024 + 1} were announced`,
+      });
+      await expectNoResidue((note) => context.skip(note));
+    });
+
     it('treats unknown and malicious keys as absent', async () => {
       await store.put([Buffer.from('secret')], { prefix: 'uploads' });
       for (const key of [...INVALID_KEYS, 'uploads/00000000-0000-4000-8000-000000000000']) {
