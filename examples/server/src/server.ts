@@ -57,6 +57,7 @@ export async function startServer(
   });
   const transport = await createTransport(config.transportUrl, {
     importModule: (specifier) => import(specifier),
+    logger: logger.child({ component: 'transport' }),
   }).catch(async (error: unknown) => {
     await stores.close();
     await storage.close();
@@ -64,9 +65,9 @@ export async function startServer(
   });
   const { blobs } = storage;
   const topics = topicNames(config.topicPrefix);
+  // The caller's logger carries the mode (main.ts binds it to every line): not repeated here.
   logger.info(
     {
-      mode,
       transport: redactUrl(config.transportUrl),
       database: stores.dialect,
       storage: storage.description,
@@ -115,7 +116,6 @@ export async function startServer(
     }
     if (!transport.capabilities.distributed && mode !== 'all') {
       logger.warn(
-        { mode },
         `${config.transportUrl} lives inside one process: a separate ${mode === 'api' ? 'worker' : 'API'} cannot reach this one; use a broker or mode all`,
       );
     }
@@ -153,7 +153,7 @@ export async function startServer(
     throw error;
   }
 
-  logger.info({ mode, url }, 'playtally ready');
+  logger.info({ url }, 'playtally ready');
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -1,2 +1,2 @@
-/** The canonical example of DESIGN §2: input and exact expected output. */
+/** The canonical example of the aggregation: input and exact expected output. */
 export { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';

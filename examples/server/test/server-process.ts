@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 /** The server's entry point, run from its TypeScript sources. */
 export const MAIN_SOURCE = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /** Maps every `@playtally/*` import to its sources, so no test runs against a stale build. */
-const SOURCES_TSCONFIG = `${here}tsconfig.sources.json`;
+const SOURCES_TSCONFIG = fileURLToPath(new URL('../../../tsconfig.sources.json', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 
 /** A server process started by {@link startServerProcess}. */

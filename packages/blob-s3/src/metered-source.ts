@@ -1,9 +1,5 @@
-import {
-  type ByteSource,
-  byteSourceChunks,
-  expectedBytesError,
-  PlaytallyError,
-} from '@playtally/service';
+import { type ByteSource, PlaytallyError, sourceChunks } from '@playtally/core';
+import { expectedBytesError } from '@playtally/service';
 
 /** Options of {@link meterSource}. */
 export interface MeterOptions {
@@ -40,7 +36,7 @@ export function meterSource(source: ByteSource, options: MeterOptions = {}): Met
   let failure: { readonly error: unknown } | undefined;
 
   async function* read(): AsyncGenerator<Uint8Array> {
-    const chunks = byteSourceChunks(source);
+    const chunks = sourceChunks(source);
     let onAbort: (() => void) | undefined;
     const aborted =
       signal === undefined

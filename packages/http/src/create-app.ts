@@ -20,6 +20,7 @@ import { createServiceMetrics, type ServiceMetrics } from './metrics/service-met
 import { apiKeyAuth } from './middleware/api-key.js';
 import { createErrorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestMetrics } from './middleware/request-metrics.js';
+import { refuseUnkeyedUpgrades } from './middleware/upgrade-auth.js';
 import type { RouteDeps } from './routes/deps.js';
 import { registerDocRoutes } from './routes/docs.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -144,7 +145,7 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
   let closing: Promise<void> | undefined;
   return {
     app,
-    injectWebSocket,
+    injectWebSocket: refuseUnkeyedUpgrades(options.apiKey, injectWebSocket),
     hub,
     metrics,
     start() {

@@ -5,8 +5,10 @@ declare module '@playtally/core' {
     UNSUPPORTED_MEDIA_TYPE: true;
     /** An API key is required and was missing or wrong. */
     UNAUTHORIZED: true;
+    /** A plain request to a WebSocket-only route. */
+    UPGRADE_REQUIRED: true;
   }
 }
 
 /** The error codes `@playtally/http` adds to `PlaytallyErrorCode`. */
-export type HttpErrorCode = 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED';
+export type HttpErrorCode = 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED' | 'UPGRADE_REQUIRED';

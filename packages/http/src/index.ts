@@ -1,6 +1,5 @@
 export * from './create-app.js';
 export type * from './errors.js';
-export * from './metrics/registry.js';
 export * from './metrics/service-metrics.js';
 export * from './middleware/api-key.js';
 export * from './middleware/errors.js';

@@ -121,4 +121,48 @@ describe('GET /v1/events', () => {
       connect(`ws://${host}/v1/events`, { 'x-api-key': 'sesame' }),
     ).resolves.toBeDefined();
   });
+
+  it('refuses an upgrade without the key with the same JSON error as every other route', async () => {
+    harness = await createHarness({ workers: false, apiKey: 'sesame' });
+    const host = await listen(harness);
+    const refusal = await new Promise<{ status: number; type: string; body: string; auth: string }>(
+      (resolve, reject) => {
+        const socket = new WebSocket(`ws://${host}/v1/events`, {
+          headers: { 'x-api-key': 'nope' },
+        });
+        socket.on('error', () => {}); // the refused handshake; what matters is the response
+        socket.once('unexpected-response', (_request, response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              type: String(response.headers['content-type']),
+              body,
+              auth: String(response.headers['www-authenticate']),
+            }),
+          );
+        });
+        socket.once('open', () => reject(new Error('the upgrade was accepted')));
+      },
+    );
+    expect(refusal.status).toBe(401);
+    expect(refusal.type).toBe('application/json');
+    expect(refusal.auth).toContain('invalid_token');
+    expect(JSON.parse(refusal.body)).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'the API key is not valid', details: null },
+    });
+  });
+
+  it('answers a plain GET, without an Upgrade header, with 426 and the JSON error', async () => {
+    harness = await createHarness({ workers: false });
+    const response = await harness.request('/v1/events');
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'UPGRADE_REQUIRED',
+    );
+  });
 });

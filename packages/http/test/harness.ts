@@ -62,7 +62,8 @@ export async function createHarness(overrides: HarnessOptions = {}): Promise<Har
     async waitForJob(id, status) {
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const response = await request(`/v1/jobs/${id}`);
+        const keyed = options.apiKey ? { headers: { 'x-api-key': options.apiKey } } : undefined;
+        const response = await request(`/v1/jobs/${id}`, keyed);
         const job = (await response.json()) as Record<string, unknown>;
         const final = ['succeeded', 'failed', 'cancelled'].includes(String(job.status));
         if (status ? job.status === status : final) return job;

@@ -109,7 +109,7 @@ describe('/metrics', () => {
       /playtally_http_request_duration_seconds_count\{method="POST",route="\/v1\/jobs",status="202"\} 1/,
     );
     expect(text).toMatch(
-      /playtally_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/jobs\/:id",status="200",le="\+Inf"\} \d+/,
+      /playtally_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/jobs\/:id",status="200"\} \d+/,
     );
   });
 });
@@ -153,11 +153,22 @@ describe('/openapi.json and /docs', () => {
       'multipart/form-data',
       'text/csv',
     ]);
-    expect(document.paths['/v1/jobs']?.get?.security).toEqual([{}, { ApiKey: [] }, { Bearer: [] }]);
-    expect(document.paths['/healthz']?.get?.security).toBeUndefined();
+    expect(document.paths['/v1/jobs']?.post?.security).toEqual([
+      {},
+      { ApiKey: [] },
+      { Bearer: [] },
+    ]);
+    // GETs also take ?apiKey=, for WebSockets and download links.
+    expect(document.paths['/v1/jobs']?.get?.security).toEqual([
+      {},
+      { ApiKey: [] },
+      { Bearer: [] },
+      { ApiKeyQuery: [] },
+    ]);
+    expect(document.paths['/healthz']?.get?.security).toEqual([]);
     const docs = await harness.request('/docs');
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain('/openapi.json');
+    expect(await docs.text()).toContain('docs/assets/swagger-ui-bundle.js');
   });
 
   it('answers unknown routes with a JSON 404', async () => {

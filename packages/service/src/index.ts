@@ -5,6 +5,7 @@ export type {
   InvalidRowPolicy,
   RejectedRow,
 } from '@playtally/core';
+export { isUnrecoverableError, UnrecoverableError } from '@playtally/transport';
 export * from './domain/index.js';
 export * from './errors.js';
 export * from './events/event-hub.js';
@@ -24,7 +25,6 @@ export type * from './ports/job-store.js';
 export type * from './ports/message-store.js';
 export * from './stores/blob-keys.js';
 export * from './stores/blob-range.js';
-export * from './stores/byte-source-chunks.js';
 export * from './stores/expected-bytes.js';
 export * from './stores/fs-blob-store.js';
 export * from './stores/memory-job-store.js';
@@ -32,4 +32,4 @@ export * from './stores/memory-message-store.js';
 export * from './stores/page-cursor.js';
 export * from './stores/sweep-stale-blobs.js';
 export * from './stores/timestamp.js';
-export * from './support/time-ordered-id.js';
+export * from './worker/create-worker.js';

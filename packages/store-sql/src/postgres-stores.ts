@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './database.js';
 import { redactDatabaseUrl } from './database-url.js';
+import { importDriver } from './import-driver.js';
 import { openSqlStores, type SqlStores, type SqlStoresOptions } from './sql-stores.js';
 
 /** Options of {@link createPostgresStores}: a connection string, or a pool you own. */
@@ -42,7 +43,8 @@ export async function createPostgresStores(options: PostgresStoresOptions): Prom
     pool = { connect: () => borrowed.connect(), end: async () => {} };
     location = 'a caller-owned pool';
   } else {
-    const owned = new pg.Pool({
+    const { Pool } = await importDriver<typeof pg>('pg');
+    const owned = new Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
     });

@@ -1,18 +1,14 @@
 import {
-  decodePageCursor,
-  encodePageCursor,
-  type Job,
   type JobPatch,
   type JobStatus,
   type JobStore,
   type NewJob,
-  type Page,
   type PageRequest,
   PlaytallyError,
-  resolvePageLimit,
 } from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { listNewestFirst } from './keyset-page.js';
 import { jobFromRow, newJobRow, patchRow } from './row-mapping.js';
 import { createClosedFlag, storeOperation } from './store-errors.js';
 
@@ -73,31 +69,9 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
       }),
 
     list: (request: PageRequest = {}) =>
-      run('list jobs', async (): Promise<Page<Job>> => {
-        const limit = resolvePageLimit(request.limit);
-        const after = decodePageCursor(request.cursor);
-        let query = db
-          .selectFrom('jobs')
-          .selectAll()
-          .orderBy('created_at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(limit + 1);
-        if (after !== undefined) {
-          query = query.where((eb) =>
-            eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.at, after.id)),
-          );
-        }
-        const rows = await query.execute();
-        const items = rows.slice(0, limit).map(jobFromRow);
-        const last = items[items.length - 1];
-        return {
-          items,
-          nextCursor:
-            rows.length > limit && last !== undefined
-              ? encodePageCursor({ at: last.createdAt, id: last.id })
-              : null,
-        };
-      }),
+      run('list jobs', () =>
+        listNewestFirst(db, 'jobs', request, jobFromRow, (item) => item.createdAt),
+      ),
 
     transition: (id: string, from: readonly JobStatus[], patch: JobPatch) =>
       run(`transition job ${id}`, async () => {

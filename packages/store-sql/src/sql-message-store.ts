@@ -1,16 +1,12 @@
 import {
-  decodePageCursor,
-  encodePageCursor,
   type MessageStore,
   type NewMessage,
   normalizeTimestamp,
-  type Page,
   type PageRequest,
-  resolvePageLimit,
-  type StoredMessage,
 } from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { listNewestFirst } from './keyset-page.js';
 import { messageFromRow, messageRow } from './row-mapping.js';
 import { createClosedFlag, storeOperation } from './store-errors.js';
 
@@ -81,31 +77,9 @@ export function createSqlMessageStore(context: SqlMessageStoreContext): MessageS
       }),
 
     list: (request: PageRequest = {}) =>
-      run('list messages', async (): Promise<Page<StoredMessage>> => {
-        const limit = resolvePageLimit(request.limit);
-        const after = decodePageCursor(request.cursor);
-        let query = db
-          .selectFrom('messages')
-          .selectAll()
-          .orderBy('received_at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(limit + 1);
-        if (after !== undefined) {
-          query = query.where((eb) =>
-            eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(after.at, after.id)),
-          );
-        }
-        const rows = await query.execute();
-        const items = rows.slice(0, limit).map(messageFromRow);
-        const last = items[items.length - 1];
-        return {
-          items,
-          nextCursor:
-            rows.length > limit && last !== undefined
-              ? encodePageCursor({ at: last.receivedAt, id: last.id })
-              : null,
-        };
-      }),
+      run('list messages', () =>
+        listNewestFirst(db, 'messages', request, messageFromRow, (item) => item.receivedAt),
+      ),
 
     async close() {
       if (state.close()) await release();

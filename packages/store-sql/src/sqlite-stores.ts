@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PlaytallyError } from '@playtally/service';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database.js';
+import { importDriver } from './import-driver.js';
 import { openSqlStores, type SqlStores, type SqlStoresOptions } from './sql-stores.js';
 
 /** Options of {@link createSqliteStores}. */
@@ -29,10 +30,11 @@ export interface SqliteStoresOptions extends SqlStoresOptions {
 export async function createSqliteStores(options: SqliteStoresOptions): Promise<SqlStores> {
   const { filename, busyTimeoutMs = 5000 } = options;
   const memory = filename === ':memory:';
+  const Sqlite = await importDriver<typeof BetterSqlite3>('better-sqlite3');
   let database: BetterSqlite3.Database;
   try {
     if (!memory) mkdirSync(dirname(resolve(filename)), { recursive: true });
-    database = new BetterSqlite3(filename);
+    database = new Sqlite(filename);
     database.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     if (!memory) database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');

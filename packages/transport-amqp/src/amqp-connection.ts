@@ -1,11 +1,13 @@
 import {
   type BackoffOptions,
   backoffDelay,
+  describeConnectionError,
   type Logger,
   PlaytallyError,
   redactUrl,
 } from '@playtally/transport';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import { loginRefusal } from './amqp-refusal.js';
 import { declareTopic } from './amqp-topology.js';
 
 /** One live connection with its publisher-confirm channel. Replaced as a whole on reconnect. */
@@ -124,6 +126,8 @@ export class AmqpConnection {
   private connecting: Promise<AmqpLink> | undefined;
   private generation = 0;
   private closed = false;
+  /** Why the last attempt to connect failed, for the message when no attempt succeeds in time. */
+  private lastError: unknown;
   private readonly wake = new AbortController();
   private readonly listeners = new Set<(link: AmqpLink) => void>();
 
@@ -140,7 +144,9 @@ export class AmqpConnection {
           reject(
             new PlaytallyError(
               'TRANSPORT_ERROR',
-              `amqp: no connection to ${redactUrl(this.options.url)} in time`,
+              this.lastError === undefined
+                ? `amqp: no connection to RabbitMQ at ${redactUrl(this.options.url)} in time`
+                : `amqp: RabbitMQ at ${redactUrl(this.options.url)} is unreachable: ${describeConnectionError(this.lastError)}`,
               {
                 details: { url: redactUrl(this.options.url) },
               },
@@ -191,6 +197,17 @@ export class AmqpConnection {
       try {
         return this.adopt(await this.dial());
       } catch (error) {
+        // A refused login or virtual host will not fix itself: say so at once, unless it
+        // happens on a reconnect, where the broker may be restarting with its users not loaded yet.
+        const refusal = this.generation === 0 ? loginRefusal(error) : undefined;
+        if (refusal !== undefined) {
+          throw new PlaytallyError(
+            'TRANSPORT_ERROR',
+            `amqp: RabbitMQ at ${redactUrl(this.options.url)} ${refusal}`,
+            { cause: error, details: { url: redactUrl(this.options.url) } },
+          );
+        }
+        this.lastError = error;
         const delay = backoffDelay(attempt, this.options.reconnect);
         this.options.logger.warn(
           { err: error, url: redactUrl(this.options.url), retryInMs: delay },

@@ -12,6 +12,7 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { createBatchingProducer } from './batching-producer.js';
 import { toKafkaMessage } from './headers-codec.js';
+import { kafkaLogCreator } from './kafka-log.js';
 import { createKafkaSubscription, type StartingSubscription } from './kafka-subscription.js';
 import { type KafkaLogLevel, type KafkaTransportOptions, resolveKafkaOptions } from './options.js';
 import { assertTopicName, createTopicAdmin } from './topic-admin.js';
@@ -52,6 +53,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
       clientId: resolved.clientId,
       brokers: [...resolved.brokers],
       logLevel: LOG_LEVELS[resolved.logLevel],
+      ...(options.logger ? { logCreator: kafkaLogCreator(options.logger) } : {}),
     });
   const admin = createTopicAdmin(kafka, resolved);
   const producer = createBatchingProducer(kafka, resolved, admin.partitionsOf);

@@ -1,7 +1,7 @@
-import { PlaytallyError } from '@playtally/transport';
+import { type Logger, PlaytallyError } from '@playtally/transport';
 import type { Kafka } from 'kafkajs';
 
-/** How much kafkajs itself logs (to the console). */
+/** How much kafkajs itself logs. */
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
 /**
@@ -15,7 +15,7 @@ export interface KafkaTransportOptions {
   url?: string;
   /**
    * A kafkajs client the caller owns. The transport creates its producer, admin and consumers
-   * from it and disconnects only those on close. `brokers`, `url`, `clientId` and `logLevel`
+   * from it and disconnects only those on close. `brokers`, `url`, `clientId`, `logLevel` and `logger`
    * are then ignored.
    */
   kafka?: Kafka;
@@ -56,8 +56,13 @@ export interface KafkaTransportOptions {
    * @default false
    */
   idempotent?: boolean;
-  /** kafkajs' own console logging. @default 'error' */
+  /** How much kafkajs logs. @default 'error' */
   logLevel?: KafkaLogLevel;
+  /**
+   * Where kafkajs' log lines go (pino or any `Logger`), at their own levels; without it kafkajs
+   * prints them to the console in its own format. @default undefined
+   */
+  logger?: Logger;
 }
 
 /** {@link KafkaTransportOptions} with defaults applied. */

@@ -6,6 +6,7 @@ import {
   type CloudEventParts,
   createInFlightTracker,
   deadLetterTopic,
+  describeConnectionError,
   type EventHandler,
   encodeCloudEventParts,
   type Logger,
@@ -108,10 +109,16 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
       maxRetriesPerRequest: null,
       connectionName: 'playtally',
     });
+  /** Why the connection last failed, for the message of an operation that times out meanwhile. */
+  let connectionError: unknown;
   if (options.client === undefined) {
-    commands.on('error', (error: unknown) =>
-      logger.warn({ err: error, url: redactUrl(url) }, 'redis: connection error'),
-    );
+    commands.on('error', (error: unknown) => {
+      connectionError = error;
+      logger.warn({ err: error, url: redactUrl(url) }, 'redis: connection error');
+    });
+    commands.on('ready', () => {
+      connectionError = undefined;
+    });
   }
   const subscriptions = new Set<Subscription>();
   const publishes = createInFlightTracker();
@@ -123,12 +130,17 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
   const assertOpen = (action: string, topic: string): void =>
     assertTransportOpen('redis', closing !== undefined, action, topic);
 
-  const timedOut = () => new Error(`no answer within ${publishTimeoutMs} ms`);
+  const timedOut = () =>
+    new Error(
+      connectionError === undefined
+        ? `Redis at ${redactUrl(url)} gave no answer within ${publishTimeoutMs} ms`
+        : `Redis at ${redactUrl(url)} is unreachable: ${describeConnectionError(connectionError)}`,
+    );
 
   function failure(what: string, topic: string, error: unknown): PlaytallyError {
     return new PlaytallyError(
       'TRANSPORT_ERROR',
-      `redis: ${what} "${topic}" failed: ${String(error)}`,
+      `redis: ${what} "${topic}" failed: ${error instanceof Error ? error.message : String(error)}`,
       {
         cause: error,
         details: { topic, url: redactUrl(url) },

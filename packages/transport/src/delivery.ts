@@ -8,6 +8,7 @@ import {
   type EventHandler,
   type SubscribeOptions,
 } from './transport.js';
+import { isUnrecoverableError } from './unrecoverable-error.js';
 
 /** {@link SubscribeOptions} with every default applied and checked. */
 export interface ResolvedSubscribeOptions {
@@ -85,9 +86,9 @@ const ACK: DeliveryOutcome = Object.freeze({ kind: 'ack' });
 
 /**
  * Decodes a message, runs the handler and decides its fate, so that every adapter applies the
- * same rules: an undecodable message is dead-lettered at once (retrying cannot help), a failed
- * handler is retried with backoff until `maxAttempts`, and the dead letter names the last
- * error. Never throws: a handler's error becomes the outcome.
+ * same rules: an undecodable message is dead-lettered at once (retrying cannot help), and so is
+ * one whose handler threw an {@link UnrecoverableError}; any other failed handler is retried with
+ * backoff until `maxAttempts`, and the dead letter names the last error. Never throws: a handler's error becomes the outcome.
  */
 export async function processDelivery(input: DeliveryInput): Promise<DeliveryOutcome> {
   const { options } = input;
@@ -108,7 +109,8 @@ export async function processDelivery(input: DeliveryInput): Promise<DeliveryOut
     await input.handler(event as CloudEvent<never>, context);
     return ACK;
   } catch (error) {
-    if (input.attempt >= options.maxAttempts) return deadLetter(input, error);
+    if (input.attempt >= options.maxAttempts || isUnrecoverableError(error))
+      return deadLetter(input, error);
     return { kind: 'retry', delayMs: backoffDelay(input.attempt, options.backoff), error };
   }
 }

@@ -1,5 +1,6 @@
 export * from './assert-open.js';
 export * from './cloud-event.js';
+export * from './connection-error.js';
 export * from './create-transport.js';
 export * from './dead-letter.js';
 export * from './delivery.js';
@@ -10,3 +11,4 @@ export * from './memory/memory-transport.js';
 export * from './redact-url.js';
 export * from './sleep.js';
 export * from './transport.js';
+export * from './unrecoverable-error.js';

@@ -1,10 +1,10 @@
 /**
- * The canonical example of the aggregation (DESIGN §2): an input CSV and its exact expected
+ * The canonical example of the aggregation: an input CSV and its exact expected
  * output, byte for byte. Tests across packages check the whole path against it.
  *
  * @example
  * ```ts
- * import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core/testing';
+ * import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
  * expect(await aggregateToString(CANONICAL_INPUT)).toBe(CANONICAL_OUTPUT);
  * ```
  */

@@ -10,9 +10,9 @@ export interface ReferenceResult {
 
 /**
  * The straightforward implementation the fast engine is tested against: csv-parse, a Map keyed
- * by strings, BigInt sums, and a sort. It follows the same contract (DESIGN §2) with none of
- * the engine's machinery, so any difference between the two is a bug in one of them. Used by
- * tests only; never fast.
+ * by strings, BigInt sums, and a sort. It follows the same aggregation rules with none of the
+ * engine's machinery, so any difference between the two is a bug in one of them. Used by tests
+ * only; never fast.
  */
 export function referenceAggregate(
   input: string | Buffer,

@@ -5,7 +5,15 @@ import type { ByteSource } from './types.js';
  * One async iterator of Buffers over any {@link ByteSource}: a Node readable or any async
  * iterable, a web `ReadableStream`, or a sync iterable. Uint8Array chunks are wrapped without
  * copying; string chunks (a readable with an encoding set) are encoded as UTF-8. `return()`
- * releases the source (destroys a Node stream, cancels a web stream).
+ * releases the source (destroys a Node stream, cancels a web stream). The engine reads its input
+ * through it, and so do the blob stores.
+ *
+ * @example
+ * ```ts
+ * import { sourceChunks } from '@playtally/core';
+ * const chunks = sourceChunks([new TextEncoder().encode('Song,Date,Number of Plays\n')]);
+ * console.log((await chunks.next()).value?.toString());
+ * ```
  */
 export function sourceChunks(source: ByteSource): AsyncIterator<Buffer> {
   if (isNodeReadable(source)) return fromNodeReadable(source);

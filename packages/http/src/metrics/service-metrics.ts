@@ -5,13 +5,14 @@ import {
   type JobStatus,
   type JobStore,
 } from '@playtally/service';
-import { createMetricsRegistry, type Histogram, type MetricsRegistry } from './registry.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The metrics `/metrics` exposes and the hooks that feed them. */
 export interface ServiceMetrics {
-  readonly registry: MetricsRegistry;
+  /** A prom-client registry of this app's own (two apps in one process never share series). */
+  readonly registry: Registry;
   /** Observed by the request middleware. */
-  readonly httpDuration: Histogram;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   /** Starts counting the events the hub relays; returns a function that stops it. */
   follow(hub: EventHub): () => void;
   /** Called with +1/-1 as WebSocket clients come and go. */
@@ -28,34 +29,58 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
  * metrics count what this instance saw on the events topic, which is every event.
  */
 export function createServiceMetrics(jobs: JobStore): ServiceMetrics {
-  const registry = createMetricsRegistry();
+  const registry = new Registry();
+  const registers = [registry];
   let clients = 0;
-  registry.gauge('playtally_jobs', 'Jobs by status.', async () => {
-    const counts = await jobs.countByStatus();
-    return (Object.entries(counts) as [JobStatus, number][]).map(([status, n]) => [{ status }, n]);
+  new Gauge({
+    name: 'playtally_jobs',
+    help: 'Jobs by status.',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const counts = await jobs.countByStatus();
+      for (const [status, n] of Object.entries(counts) as [JobStatus, number][])
+        this.set({ status }, n);
+    },
   });
-  const queueLatency = registry.histogram(
-    'playtally_job_queue_latency_seconds',
-    'Time from a job being requested to a worker first starting it.',
-    LATENCY_BUCKETS,
-  );
-  const processedBytes = registry.counter(
-    'playtally_processed_bytes_total',
-    'Bytes of CSV read by jobs that succeeded.',
-  );
-  const finishedJobs = registry.counter(
-    'playtally_jobs_finished_total',
-    'Jobs that reached a final status, by status.',
-  );
-  const messages = registry.counter('playtally_messages_total', 'Message events, by event type.');
-  const httpDuration = registry.histogram(
-    'playtally_http_request_duration_seconds',
-    'HTTP request durations by method, route and status.',
-    HTTP_BUCKETS,
-  );
-  registry.gauge('playtally_websocket_clients', 'Connected event WebSocket clients.', async () => [
-    [{}, clients],
-  ]);
+  const queueLatency = new Histogram({
+    name: 'playtally_job_queue_latency_seconds',
+    help: 'Time from a job being requested to a worker first starting it.',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const processedBytes = new Counter({
+    name: 'playtally_processed_bytes_total',
+    help: 'Bytes of CSV read by jobs that succeeded.',
+    registers,
+  });
+  const finishedJobs = new Counter({
+    name: 'playtally_jobs_finished_total',
+    help: 'Jobs that reached a final status, by status.',
+    labelNames: ['status'],
+    registers,
+  });
+  const messages = new Counter({
+    name: 'playtally_messages_total',
+    help: 'Message events, by event type.',
+    labelNames: ['type'],
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'playtally_http_request_duration_seconds',
+    help: 'HTTP request durations by method, route and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: HTTP_BUCKETS,
+    registers,
+  });
+  new Gauge({
+    name: 'playtally_websocket_clients',
+    help: 'Connected event WebSocket clients.',
+    registers,
+    collect() {
+      this.set(clients);
+    },
+  });
 
   return {
     registry,
@@ -71,7 +96,7 @@ export function createServiceMetrics(jobs: JobStore): ServiceMetrics {
             const seconds = (Date.parse(job.startedAt) - Date.parse(job.createdAt)) / 1000;
             if (Number.isFinite(seconds)) queueLatency.observe(Math.max(0, seconds));
           } else if (event.type === 'job.completed') {
-            processedBytes.inc({}, job.statistics?.bytesRead ?? job.sizeBytes);
+            processedBytes.inc(job.statistics?.bytesRead ?? job.sizeBytes);
             finishedJobs.inc({ status: 'succeeded' });
           } else if (event.type === 'job.failed') {
             finishedJobs.inc({ status: 'failed' });

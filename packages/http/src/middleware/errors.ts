@@ -13,6 +13,7 @@ export const STATUS_BY_CODE: Readonly<Record<PlaytallyErrorCode, ContentfulStatu
   LINE_TOO_LONG: 422,
   ABORTED: 400,
   UNAUTHORIZED: 401,
+  UPGRADE_REQUIRED: 426,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

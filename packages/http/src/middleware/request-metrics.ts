@@ -1,12 +1,14 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import type { Histogram } from '../metrics/registry.js';
+import type { Histogram } from 'prom-client';
 
 /**
  * Times every request into `histogram`, labelled by method, the route's pattern (not the raw
  * path, so ids do not explode the series) and status.
  */
-export function requestMetrics(histogram: Histogram): MiddlewareHandler {
+export function requestMetrics(
+  histogram: Histogram<'method' | 'route' | 'status'>,
+): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     try {
@@ -14,11 +16,10 @@ export function requestMetrics(histogram: Histogram): MiddlewareHandler {
     } finally {
       const pattern = routePath(c, -1);
       const route = pattern === '*' || pattern === '/*' ? 'unmatched' : pattern;
-      histogram.observe((performance.now() - started) / 1000, {
-        method: c.req.method,
-        route,
-        status: String(c.res.status),
-      });
+      histogram.observe(
+        { method: c.req.method, route, status: String(c.res.status) },
+        (performance.now() - started) / 1000,
+      );
     }
   };
 }

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { CloudEvent } from '@playtally/transport';
 import type { UpgradeWebSocket } from 'hono/ws';
+import { errorBody } from '../middleware/errors.js';
 import { errorResponse } from '../schemas/error.js';
-import { V1_SECURITY } from '../schemas/security.js';
+import { V1_READ_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
 /** A client this far behind is disconnected rather than buffered without bound. */
@@ -11,7 +12,8 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const eventsRoute = createRoute({
   method: 'get',
   path: '/v1/events',
-  security: V1_SECURITY,
+  operationId: 'openEventStream',
+  security: V1_READ_SECURITY,
   tags: ['events'],
   summary: 'WebSocket of live CloudEvents (job.* and message.*), JSON in structured mode',
   description:
@@ -21,12 +23,12 @@ const eventsRoute = createRoute({
       types: z.string().optional().openapi({
         description: 'Comma-separated type prefixes to receive, e.g. `job.` or `message.consumed`.',
       }),
-      apiKey: z.string().optional(),
     }),
   },
   responses: {
     101: { description: 'Switching to the WebSocket protocol.' },
     401: errorResponse('Missing or wrong API key.'),
+    426: errorResponse('Not a WebSocket upgrade request: connect with a WebSocket client.'),
   },
 });
 
@@ -86,5 +88,14 @@ export function registerEventRoutes(
         },
       };
     }),
+    (c) => {
+      c.header('Upgrade', 'websocket');
+      return errorBody(
+        c,
+        426,
+        'UPGRADE_REQUIRED',
+        '/v1/events is a WebSocket: connect with a WebSocket client (Upgrade: websocket)',
+      );
+    },
   );
 }

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponse } from '../schemas/error.js';
+import { PUBLIC_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -7,6 +8,8 @@ const CHECK_TIMEOUT_MS = 3000;
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
+  security: PUBLIC_SECURITY,
   tags: ['operations'],
   summary: 'Liveness: the process answers',
   responses: {
@@ -20,6 +23,8 @@ const healthRoute = createRoute({
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
+  security: PUBLIC_SECURITY,
   tags: ['operations'],
   summary: 'Readiness: the transport, the database and the blob storage answer',
   responses: {

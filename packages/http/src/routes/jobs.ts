@@ -10,7 +10,7 @@ import {
   UploadFormSchema,
 } from '../schemas/job.js';
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
-import { V1_SECURITY } from '../schemas/security.js';
+import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { attachmentDisposition, resultFileName } from '../upload/content-disposition.js';
 import { receiveMultipartFile } from '../upload/multipart.js';
 import type { ApiApp, RouteDeps } from './deps.js';
@@ -23,6 +23,7 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 const submitRoute = createRoute({
   method: 'post',
   path: '/v1/jobs',
+  operationId: 'submitJob',
   security: V1_SECURITY,
   tags: ['jobs'],
   summary: 'Upload a CSV of song plays and queue its aggregation',
@@ -53,7 +54,8 @@ const submitRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/jobs',
-  security: V1_SECURITY,
+  operationId: 'listJobs',
+  security: V1_READ_SECURITY,
   tags: ['jobs'],
   summary: 'List jobs, newest first',
   request: { query: PageQuerySchema },
@@ -70,12 +72,14 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}',
-  security: V1_SECURITY,
+  operationId: 'getJob',
+  security: V1_READ_SECURITY,
   tags: ['jobs'],
   summary: "A job's status, progress, attempts, error, statistics and timestamps",
   request: { params: JobIdParamsSchema },
   responses: {
     200: { description: 'The job.', content: { 'application/json': { schema: JobSchema } } },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
   },
@@ -84,7 +88,8 @@ const getRoute = createRoute({
 const resultRoute = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}/result',
-  security: V1_SECURITY,
+  operationId: 'getJobResult',
+  security: V1_READ_SECURITY,
   tags: ['jobs'],
   summary: 'Download the output CSV of a succeeded job (streamed)',
   request: { params: JobIdParamsSchema },
@@ -93,6 +98,7 @@ const resultRoute = createRoute({
       description: 'Song,Date,Total Number of Plays for Date — one row per song and day.',
       content: { 'text/csv': { schema: z.string() } },
     },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
     409: errorResponse('The job has no result (yet); `details.status` says why.'),
@@ -102,6 +108,7 @@ const resultRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'delete',
   path: '/v1/jobs/{id}',
+  operationId: 'cancelJob',
   security: V1_SECURITY,
   tags: ['jobs'],
   summary: 'Cancel a queued or processing job',
@@ -111,6 +118,7 @@ const cancelRoute = createRoute({
       description: 'The cancelled job.',
       content: { 'application/json': { schema: JobSchema } },
     },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
     409: errorResponse('The job has already succeeded or failed.'),
@@ -136,9 +144,8 @@ export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
     return c.json(toJobView(job), 200);
   });
 
-  app.openAPIRegistry.registerPath(resultRoute);
-  app.get('/v1/jobs/:id/result', async (c) => {
-    const { job, size, stream } = await deps.jobs.openResult(c.req.param('id'));
+  app.openapi(resultRoute, async (c) => {
+    const { job, size, stream } = await deps.jobs.openResult(c.req.valid('param').id);
     return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Length': String(size),
@@ -179,7 +186,7 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     });
   } else if (mediaType && RAW_CSV_TYPES.includes(mediaType)) {
     const body = c.req.raw.body;
-    if (!body) throw new PlaytallyError('INVALID_INPUT', 'the request has no body: send a CSV');
+    if (!body) throw new PlaytallyError('VALIDATION_FAILED', 'the request has no body: send a CSV');
     job = await deps.jobs.submit({
       source: body,
       filename: query.data.filename,
@@ -188,13 +195,15 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     });
   } else if (!mediaType && (!c.req.raw.body || declaredBytes === 0)) {
     throw new PlaytallyError(
-      'INVALID_INPUT',
+      'VALIDATION_FAILED',
       'no file: send the CSV as multipart field "file" or as a text/csv body',
     );
   } else {
     throw new PlaytallyError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType || 'no content type'}`,
+      mediaType
+        ? `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType}`
+        : 'the request has no Content-Type: send the CSV as multipart/form-data (field "file") or as a text/csv body',
       { details: { contentType: mediaType ?? null } },
     );
   }

@@ -9,13 +9,14 @@ import {
   PostMessageQuerySchema,
 } from '../schemas/message.js';
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
-import { V1_SECURITY } from '../schemas/security.js';
+import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { readLimitedText } from '../upload/limited-body.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
 const postRoute = createRoute({
   method: 'post',
   path: '/v1/messages',
+  operationId: 'postMessage',
   security: V1_SECURITY,
   tags: ['messages'],
   summary: 'Post a JSON message: stored, published, consumed, and shown live',
@@ -40,7 +41,8 @@ const postRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/messages',
-  security: V1_SECURITY,
+  operationId: 'listMessages',
+  security: V1_READ_SECURITY,
   tags: ['messages'],
   summary: 'List messages, newest first',
   request: { query: PageQuerySchema },
@@ -57,7 +59,8 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/messages/{id}',
-  security: V1_SECURITY,
+  operationId: 'getMessage',
+  security: V1_READ_SECURITY,
   tags: ['messages'],
   summary: 'One message',
   request: { params: MessageIdParamsSchema },
@@ -66,6 +69,7 @@ const getRoute = createRoute({
       description: 'The message.',
       content: { 'application/json': { schema: MessageSchema } },
     },
+    400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such message.'),
   },
@@ -96,7 +100,9 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
   if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
     throw new PlaytallyError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `send the message as application/json, not ${mediaType || 'no content type'}`,
+      mediaType
+        ? `send the message as application/json, not ${mediaType}`
+        : 'the request has no Content-Type: send the message as application/json',
       { details: { contentType: mediaType || null } },
     );
   }

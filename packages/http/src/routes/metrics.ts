@@ -1,9 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PUBLIC_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
+  security: PUBLIC_SECURITY,
   tags: ['operations'],
   summary: 'Prometheus metrics (text format 0.0.4)',
   responses: {
@@ -19,8 +22,8 @@ const metricsRoute = createRoute({
 export function registerMetricsRoutes(app: ApiApp, deps: RouteDeps): void {
   app.openAPIRegistry.registerPath(metricsRoute);
   app.get('/metrics', async (c) =>
-    c.body(await deps.metrics.registry.render(), 200, {
-      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    c.body(await deps.metrics.registry.metrics(), 200, {
+      'Content-Type': deps.metrics.registry.contentType,
     }),
   );
 }

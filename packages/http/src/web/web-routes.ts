@@ -1,41 +1,43 @@
-import type { Context } from 'hono';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { loadWebAssets, type WebAsset } from './assets.js';
+import { etag } from 'hono/etag';
+import { secureHeaders } from 'hono/secure-headers';
+
+/**
+ * The page's files. The directory sits next to this module both in the sources
+ * (`src/web/assets/`, beside `src/web/web-routes.ts`) and in the build (`dist/assets/`, beside
+ * the bundled `dist/index.js`; the tsup config copies it there), so one relative URL finds it.
+ */
+export const WEB_ASSET_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
 /**
  * Everything the page may load comes from its own server: scripts, styles, images and the
  * API/WebSocket connections ('self' covers same-origin ws:/wss: in CSP Level 3).
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const pageSecurity = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    connectSrc: ["'self'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  referrerPolicy: 'no-referrer',
+  crossOriginEmbedderPolicy: false,
+});
 
-function send(c: Context, asset: WebAsset, isPage = false): Response {
-  const headers: Record<string, string> = {
-    'Content-Type': asset.contentType,
-    ETag: asset.etag,
-    // Revalidate every time: the files are tiny and change with each release.
-    'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-  };
-  if (isPage) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
-  if (c.req.header('If-None-Match') === asset.etag) return c.body(null, 304, headers);
-  return c.body(asset.body, 200, headers);
-}
+const notFound = { error: { code: 'NOT_FOUND', message: 'no such page asset', details: null } };
 
 /**
  * The web page as Hono routes: `GET /` serves the page and `GET /assets/<name>` its scripts,
- * stylesheet and icon. Mount it on the app root (the page calls the API with URLs relative to
- * itself, so mounting the whole app under a prefix also works). Plain JavaScript, no framework,
- * nothing loaded from another origin.
+ * stylesheet and icon, through Hono's static file middleware (which refuses any path that
+ * leaves the asset directory) with strong ETags and `no-cache` revalidation. Mount it on the
+ * app root (the page calls the API with URLs relative to itself, so mounting the whole app
+ * under a prefix also works). Plain JavaScript, no framework, nothing from another origin.
  *
  * @example
  * ```ts
@@ -46,19 +48,24 @@ function send(c: Context, asset: WebAsset, isPage = false): Response {
  * ```
  */
 export function createWebRoutes(): Hono {
-  const assets = loadWebAssets();
   const web = new Hono();
-  web.get('/', (c) => send(c, assets.index, true));
-  web.get('/index.html', (c) => send(c, assets.index, true));
-  web.get('/assets/:name', (c) => {
-    const asset = assets.files.get(c.req.param('name'));
-    if (!asset) {
-      return c.json(
-        { error: { code: 'NOT_FOUND', message: 'no such page asset', details: null } },
-        404,
-      );
-    }
-    return send(c, asset);
-  });
+  // Only on the page's own paths: mounted at the root, a '*' here would wrap the API too.
+  for (const path of ['/', '/index.html', '/assets/*'])
+    web.use(path, pageSecurity, etag(), async (c, next) => {
+      await next();
+      // Revalidate every time: the files are tiny and change with each release.
+      if (c.res.ok) c.header('Cache-Control', 'no-cache');
+    });
+  const page = serveStatic({ root: WEB_ASSET_DIR, path: 'index.html' });
+  web.get('/', page);
+  web.get('/index.html', page);
+  web.get(
+    '/assets/*',
+    serveStatic({
+      root: WEB_ASSET_DIR,
+      rewriteRequestPath: (path) => path.slice('/assets'.length),
+    }),
+    (c) => c.json(notFound, 404),
+  );
   return web;
 }

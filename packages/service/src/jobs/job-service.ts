@@ -3,13 +3,13 @@ import type { ByteSource, InvalidRowPolicy } from '@playtally/core';
 import { isPlaytallyError, PlaytallyError } from '@playtally/core';
 import type { Transport } from '@playtally/transport';
 import { createCloudEvent, errorFields, type Logger, silentLogger } from '@playtally/transport';
+import { v7 as uuidv7 } from 'uuid';
 import { isFinalJobStatus, type Job } from '../domain/job.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import { createJobEvent, EVENT_TYPES, type JobRequestedData } from '../events/events.js';
 import { API_SOURCE, TOPICS, type TopicNames } from '../events/topics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
-import { timeOrderedId } from '../support/time-ordered-id.js';
 import { cleanFileName } from './file-name.js';
 
 /** Options of {@link createJobService}. */
@@ -60,7 +60,7 @@ export interface JobService {
   /**
    * Streams the upload into the blob store (never into memory), records a `queued` job and
    * publishes `job.requested` with a reference to the blob. Rejects with `PAYLOAD_TOO_LARGE`
-   * past the limit, keeping nothing.
+   * past the limit and with `VALIDATION_FAILED` for an empty upload, keeping nothing.
    */
   submit(input: SubmitJobInput): Promise<Job>;
   /** The job; rejects with `NOT_FOUND`. */
@@ -125,7 +125,15 @@ export function createJobService(options: JobServiceOptions): JobService {
         .catch((error: unknown) => {
           throw isPlaytallyError(error, 'PAYLOAD_TOO_LARGE') ? tooLarge(maxUploadBytes) : error;
         });
-      const id = timeOrderedId();
+      if (blob.size === 0) {
+        await blobs.delete(blob.key).catch(() => {});
+        throw new PlaytallyError(
+          'VALIDATION_FAILED',
+          'the upload is empty: send a CSV file with a header row (Song,Date,Number of Plays)',
+          { details: { sizeBytes: 0 } },
+        );
+      }
+      const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
       try {
@@ -203,7 +211,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const job = await get(id);
       if (job.status !== 'succeeded' || !job.resultKey) {
         const reason = isFinalJobStatus(job.status)
-          ? `job ${id} has ${job.status} and has no result`
+          ? `job ${id} ${finishedAs(job.status)} and has no result`
           : `job ${id} is ${job.status}; its result is not ready yet`;
         throw new PlaytallyError('CONFLICT', reason, { details: { id, status: job.status } });
       }
@@ -222,4 +230,9 @@ function tooLarge(maxBytes: number): PlaytallyError {
   return new PlaytallyError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`, {
     details: { maxBytes },
   });
+}
+
+/** `succeeded`, `failed`, `was cancelled`: a final status as the verb of a sentence. */
+function finishedAs(status: Job['status']): string {
+  return status === 'cancelled' ? 'was cancelled' : status;
 }

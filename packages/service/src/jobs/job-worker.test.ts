@@ -248,8 +248,8 @@ describe('the job worker', () => {
     expect(await jobs.get(job.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
-  it('dead-letters a job.requested that names no job', async () => {
-    await startWorker({ maxAttempts: 1 });
+  it('dead-letters a job.requested that names no job at once, without retrying it', async () => {
+    await startWorker({ maxAttempts: 5 });
     const dead: CloudEvent[] = [];
     await transport.subscribe(`${TOPICS.jobs}.dead-letter`, async (event) => {
       dead.push(event);
@@ -260,7 +260,8 @@ describe('the job worker', () => {
     );
     const deadline = Date.now() + 5000;
     while (dead.length === 0 && Date.now() < deadline) await sleep(10);
-    expect(dead[0]?.extensions?.deadletterreason).toContain('is not a valid job.requested');
+    expect(dead[0]?.extensions?.deadletterreason).toContain('needs a non-empty jobId');
+    expect(dead[0]?.extensions?.deadletterattempts).toBe('1');
   });
 });
 

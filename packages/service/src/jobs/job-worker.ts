@@ -1,8 +1,9 @@
 import type { AggregateProgress } from '@playtally/core';
 import { isPlaytallyError, PlaytallyError, type PlaytallyErrorCode } from '@playtally/core';
-import type { CloudEvent, DeliveryContext, Subscription, Transport } from '@playtally/transport';
+import type { Subscription, Transport } from '@playtally/transport';
 import { errorFields, type Logger, silentLogger } from '@playtally/transport';
 import type { Job, JobProgress } from '../domain/job.js';
+import { errorMessage } from '../errors.js';
 import {
   createJobEvent,
   EVENT_TYPES,
@@ -12,6 +13,7 @@ import {
 import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
+import { createWorker, type WorkerJob } from '../worker/create-worker.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
 
@@ -61,17 +63,17 @@ const BAD_INPUT_CODES: readonly PlaytallyErrorCode[] = [
   'LINE_TOO_LONG',
 ];
 
-type StopReason = 'cancelled' | 'superseded' | 'handback';
-
-interface Run {
-  readonly controller: AbortController;
-  stop?: StopReason;
+/** How far the engine got in a run: kept at every chunk, so a failure can report it. */
+interface Reached {
+  bytesRead: number;
+  rowsRead: number;
 }
 
 /**
  * Creates a worker that consumes `job.requested` in the `workers` group: it marks the job
  * processing, streams its upload through the engine into an atomically stored result, marks it
- * succeeded with the statistics, publishes `job.completed`, and only then acknowledges.
+ * succeeded with the statistics, publishes `job.completed`, and only then acknowledges. It is
+ * the song-aggregation processor on the generic {@link createWorker}.
  *
  * Idempotent by job id: a delivery of a finished or cancelled job is acknowledged and ignored.
  * Bad input fails the job with the engine's message (not retried); any other error is thrown
@@ -89,20 +91,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const topics = options.topics ?? TOPICS;
   const logger = options.logger ?? silentLogger;
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  const maxAttempts = options.maxAttempts ?? 5;
   const runBudget = Math.floor((options.memoryBudget ?? 256 * 1024 ** 2) / concurrency);
-  const closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
-  const runs = new Map<string, Run>();
-  const subscriptions: Subscription[] = [];
-  let state: 'new' | 'started' | 'closing' = 'new';
+  const intervalMs = options.progressIntervalMs ?? 1000;
+  let cancellations: Subscription | undefined;
+  let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
-
-  const stop = (jobId: string, reason: StopReason): void => {
-    const run = runs.get(jobId);
-    if (!run || run.controller.signal.aborted) return;
-    run.stop = reason;
-    run.controller.abort(new PlaytallyError('ABORTED', `job ${jobId} stopped: ${reason}`));
-  };
 
   const publish = async (type: JobEventType, job: Job, log: Logger): Promise<void> => {
     try {
@@ -112,10 +105,17 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
   };
 
-  const fail = async (job: Job, code: string, message: string, log: Logger): Promise<void> => {
+  const fail = async (
+    job: Job,
+    code: string,
+    message: string,
+    log: Logger,
+    progress?: JobProgress,
+  ): Promise<void> => {
     const failed = await jobs.transition(job.id, ['queued', 'processing'], {
       status: 'failed',
       error: { code, message },
+      ...(progress ? { progress } : {}),
       finishedAt: new Date().toISOString(),
     });
     if (!failed) return;
@@ -124,7 +124,12 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     await blobs.delete(job.inputKey).catch(() => {});
   };
 
-  const runJob = async (job: Job, run: Run, context: DeliveryContext, log: Logger) => {
+  const runJob = async (
+    job: Job,
+    task: WorkerJob<JobRequestedData>,
+    log: Logger,
+    reached: Reached,
+  ) => {
     const started = await jobs.transition(job.id, ['queued', 'processing'], {
       status: 'processing',
       attempts: job.attempts + 1,
@@ -133,20 +138,20 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       error: null,
     });
     if (!started) return; // cancelled between the read and now
-    log.info({ attempt: context.attempt, sizeBytes: job.sizeBytes }, 'job started');
+    log.info({ attempt: task.attempt, sizeBytes: job.sizeBytes }, 'job started');
     await publish(EVENT_TYPES.jobStarted, started, log);
 
-    const intervalMs = options.progressIntervalMs ?? 1000;
     const due = createProgressThrottle({ totalBytes: job.sizeBytes, intervalMs });
     let reporting: Promise<void> | undefined;
     const report = async (progress: JobProgress): Promise<void> => {
       const updated = await jobs.transition(job.id, ['processing'], { progress });
       // Not processing any more: cancelled (the event may have been missed) or finished by a
       // duplicate delivery elsewhere. Either way this run's output is not wanted.
-      if (!updated) return stop(job.id, 'superseded');
+      if (!updated) return void worker.cancel(job.id, 'superseded');
       await publish(EVENT_TYPES.jobProgress, updated, log);
     };
     const onProgress = (progress: AggregateProgress): void => {
+      reached.rowsRead = progress.rowsRead;
       if (reporting || !due(progress)) return;
       const snapshot = { ...progress, totalBytes: job.sizeBytes };
       reporting = report(snapshot)
@@ -162,8 +167,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       onInvalid: job.onInvalid,
       memoryBudget: runBudget,
       ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
-      signal: run.controller.signal,
+      signal: task.signal,
       onProgress,
+      onRead: (bytesRead) => {
+        reached.bytesRead = bytesRead;
+      },
       // The engine reports often enough for the throttle to pick every 5 % or every interval.
       progressIntervalMs: Math.min(250, intervalMs),
     });
@@ -190,118 +198,114 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     await blobs.delete(job.inputKey).catch(() => {});
   };
 
-  const handle = async (
-    event: CloudEvent<JobRequestedData>,
-    context: DeliveryContext,
-  ): Promise<void> => {
-    const jobId = readJobId(event);
-    const log = logger.child({ jobId });
-    const job = await jobs.get(jobId);
+  const processJob = async (task: WorkerJob<JobRequestedData>): Promise<void> => {
+    const log = logger.child({ jobId: task.data.jobId });
+    const job = await jobs.get(task.data.jobId);
     if (!job) return log.warn('job.requested for an unknown job; ignored');
     if (job.status !== 'queued' && job.status !== 'processing') {
       return log.debug({ status: job.status }, 'job already finished; delivery ignored');
     }
-    if (state === 'closing') {
-      throw new PlaytallyError('ABORTED', `worker is closing; job ${jobId} handed back`);
-    }
-    const run: Run = { controller: new AbortController() };
-    runs.set(jobId, run);
-    const onDeliveryAbort = () => stop(jobId, 'handback');
-    context.signal.addEventListener('abort', onDeliveryAbort, { once: true });
+    const reached: Reached = { bytesRead: 0, rowsRead: 0 };
     try {
-      await runJob(job, run, context, log);
+      await runJob(job, task, log, reached);
     } catch (error) {
-      if (run.stop === 'cancelled' || run.stop === 'superseded') {
-        return log.info({ reason: run.stop }, 'job run stopped');
-      }
-      const current = await jobs.get(jobId);
+      const current = await jobs.get(job.id);
       if (!current || (current.status !== 'queued' && current.status !== 'processing')) return;
-      if (run.stop === 'handback') {
-        await jobs.transition(jobId, ['processing'], { status: 'queued' }).catch(() => {});
-        log.warn('worker closing: job handed back for another worker');
+      if (task.signal.aborted) {
+        // Handed back (the worker is closing): another worker takes it from the queue.
+        await jobs.transition(job.id, ['processing'], { status: 'queued' }).catch(() => {});
+        log.warn('job handed back for another worker');
         throw error;
       }
       if (isPlaytallyError(error) && BAD_INPUT_CODES.includes(error.code)) {
-        return fail(current, error.code, error.message, log);
+        return fail(
+          current,
+          error.code,
+          error.message,
+          log,
+          progressAtFailure(reached, error, job),
+        );
       }
       if (isPlaytallyError(error, 'NOT_FOUND')) {
         return fail(
           current,
           'NOT_FOUND',
-          `the upload of job ${jobId} is missing from storage`,
+          `the upload of job ${job.id} is missing from storage`,
           log,
         );
       }
-      log.error({ ...errorFields(error), attempt: context.attempt }, 'job run failed');
-      if (context.attempt >= maxAttempts) {
-        const message = error instanceof Error ? error.message : String(error);
-        await fail(
-          current,
-          'INTERNAL',
-          `gave up after ${context.attempt} attempts: ${message}`,
-          log,
-        );
+      log.error({ ...errorFields(error), attempt: task.attempt }, 'job run failed');
+      if (task.lastAttempt) {
+        const reason = `gave up after ${task.attempt} attempts: ${errorMessage(error)}`;
+        await fail(current, 'INTERNAL', reason, log);
       }
       throw error;
-    } finally {
-      context.signal.removeEventListener('abort', onDeliveryAbort);
-      runs.delete(jobId);
     }
   };
 
+  const worker = createWorker<JobRequestedData>(topics.jobs, processJob, {
+    transport,
+    group: GROUPS.workers,
+    concurrency,
+    maxAttempts: options.maxAttempts ?? 5,
+    closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
+    parse: parseJobRequested,
+    logger,
+  });
+
   return {
-    async start() {
-      if (state !== 'new') return;
-      state = 'started';
-      await ensureTopics(transport, topics);
-      subscriptions.push(
-        await transport.subscribe<unknown>(
-          topics.events,
-          async (event) => {
-            if (event.type !== EVENT_TYPES.jobCancelled || !event.subject) return;
-            stop(event.subject, 'cancelled');
-          },
-          {},
-        ),
-      );
-      subscriptions.push(
-        await transport.subscribe<JobRequestedData>(topics.jobs, handle, {
-          group: GROUPS.workers,
-          concurrency,
-          maxAttempts,
-        }),
-      );
-      logger.info({ concurrency, transport: transport.name }, 'job worker started');
+    start() {
+      starting ??= (async () => {
+        await ensureTopics(transport, topics);
+        cancellations = await transport.subscribe<unknown>(topics.events, async (event) => {
+          if (event.type === EVENT_TYPES.jobCancelled && event.subject)
+            worker.cancel(event.subject);
+        });
+        await worker.start();
+        logger.info({ concurrency, transport: transport.name }, 'job worker started');
+      })();
+      return starting;
     },
 
     close() {
       closing ??= (async () => {
-        state = 'closing';
-        const timer = setTimeout(() => {
-          for (const jobId of runs.keys()) stop(jobId, 'handback');
-        }, closeTimeoutMs);
-        try {
-          // The jobs subscription first: in-flight jobs still hear cancellations meanwhile.
-          for (const subscription of [...subscriptions].reverse()) await subscription.close();
-        } finally {
-          clearTimeout(timer);
-        }
+        await starting?.catch(() => {});
+        // The jobs first: running jobs still hear cancellations meanwhile.
+        await worker.close();
+        await cancellations?.close();
         logger.info('job worker closed');
       })();
       return closing;
     },
 
-    running: () => [...runs.keys()],
+    running: () => worker.running(),
   };
 }
 
-function readJobId(event: CloudEvent<JobRequestedData>): string {
-  const data: unknown = event.data;
+/** The job id of a `job.requested` event; anything else can never run. */
+function parseJobRequested(data: unknown): JobRequestedData {
   if (typeof data === 'object' && data !== null && 'jobId' in data) {
     const { jobId } = data;
-    if (typeof jobId === 'string' && jobId.length > 0) return jobId;
+    if (typeof jobId === 'string' && jobId.length > 0) return data as JobRequestedData;
   }
-  throw new PlaytallyError('INVALID_INPUT', `event ${event.id} is not a valid job.requested`, {
-    details: { eventId: event.id },
-  });
+  throw new PlaytallyError('INVALID_INPUT', 'a job.requested event needs a non-empty jobId');
+}
+
+/**
+ * How far a run got before it failed on bad input: the bytes the engine had taken, and the rows
+ * up to and including the failing one (counted as the lines after the header, when the error
+ * names its line and the engine had not reported more).
+ */
+function progressAtFailure(
+  reached: Reached,
+  error: { details?: Readonly<Record<string, unknown>> | undefined },
+  job: Job,
+): JobProgress {
+  const line = error.details?.line;
+  const rowsByLine = typeof line === 'number' && line > 1 ? line - 1 : 0;
+  return {
+    bytesRead: reached.bytesRead,
+    totalBytes: job.sizeBytes,
+    rowsRead: Math.max(reached.rowsRead, rowsByLine),
+  };
 }

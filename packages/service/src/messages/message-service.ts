@@ -1,12 +1,12 @@
 import { PlaytallyError } from '@playtally/core';
 import type { Transport } from '@playtally/transport';
 import { createCloudEvent, errorFields, type Logger, silentLogger } from '@playtally/transport';
+import { v7 as uuidv7 } from 'uuid';
 import type { StoredMessage } from '../domain/message.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import { createMessageEvent, EVENT_TYPES } from '../events/events.js';
 import { API_SOURCE, TOPICS, type TopicNames } from '../events/topics.js';
 import type { MessageStore } from '../ports/message-store.js';
-import { timeOrderedId } from '../support/time-ordered-id.js';
 import { createMessageSchemaRegistry, type MessageSchemaRegistry } from './message-schemas.js';
 
 /** The type of a message posted without one. */
@@ -83,7 +83,7 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
       }
       const source = input.source || API_SOURCE;
       const data = schemas.validate(type, input.data);
-      const id = timeOrderedId();
+      const id = uuidv7();
       const stored = await messages.insert({
         id,
         type,

@@ -3,7 +3,7 @@ import type { Page, PageRequest } from '../domain/page.js';
 
 /**
  * Persists jobs. Implementations: `createMemoryJobStore()` here, SQLite and PostgreSQL in
- * `@playtally/store-sql`; all pass `describeJobStoreContract` from `@playtally/core/testing`.
+ * `@playtally/store-sql`; all pass `describeJobStoreContract` from `@playtally/service/testing`.
  *
  * All methods are safe to call concurrently. Timestamps are ISO 8601 strings set by the store
  * (`createdAt` on create, `updatedAt` on every write).

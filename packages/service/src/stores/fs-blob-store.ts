@@ -2,12 +2,10 @@ import { constants } from 'node:fs';
 import { access, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ByteSource } from '@playtally/core';
-import { PlaytallyError } from '@playtally/core';
+import { type ByteSource, PlaytallyError, sourceChunks } from '@playtally/core';
 import type { BlobInfo, BlobRange, BlobStore, PutBlobOptions } from '../ports/blob-store.js';
 import { newBlobKey, parseBlobKey } from './blob-keys.js';
 import { checkBlobRange } from './blob-range.js';
-import { byteSourceChunks } from './byte-source-chunks.js';
 import { expectedBytesError } from './expected-bytes.js';
 
 /** Options of {@link createFsBlobStore}. */
@@ -134,7 +132,7 @@ async function copyInto(
   source: ByteSource,
   { maxBytes = Number.POSITIVE_INFINITY, signal, expectedBytes }: PutBlobOptions,
 ): Promise<number> {
-  const chunks = byteSourceChunks(source);
+  const chunks = sourceChunks(source);
   const release = (): void => {
     chunks.return?.().catch(() => {});
   };

@@ -2,7 +2,17 @@
 // newest first. Rows are updated in place so a focused button keeps its focus.
 
 import { ApiError, apiJson, downloadWithKey, hasApiKey } from './api.js';
-import { byId, formatBytes, formatCount, formatDuration, formatTime, h } from './dom.js';
+import {
+  breakableName,
+  byId,
+  formatBytes,
+  formatCount,
+  formatCounted,
+  formatDuration,
+  formatTime,
+  h,
+} from './dom.js';
+import { createPagedList } from './paged-list.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -94,10 +104,6 @@ export function createJobsTable(options = {}) {
   const rows = new Map();
   /** @type {Set<string>} */
   const fetching = new Set();
-  /** @type {string | null} */
-  let nextCursor = null;
-  /** Whether older pages were loaded: a reload of the first page then keeps their cursor. */
-  let loadedMore = false;
 
   /** @param {unknown} error */
   function showError(error) {
@@ -169,7 +175,7 @@ export function createJobsTable(options = {}) {
         h(
           'td',
           { 'data-label': 'File', class: 'file' },
-          h('span', { class: 'filename' }, name),
+          h('span', { class: 'filename' }, breakableName(name)),
           typeof job.sizeBytes === 'number' ? h('small', {}, formatBytes(job.sizeBytes)) : null,
         ),
         h(
@@ -179,7 +185,9 @@ export function createJobsTable(options = {}) {
           job.status === 'failed' && job.error
             ? h('p', { class: 'job-error' }, job.error.message)
             : null,
-          rejected > 0 ? h('p', { class: 'note' }, `${formatCount(rejected)} rows skipped`) : null,
+          rejected > 0
+            ? h('p', { class: 'note' }, `${formatCounted(rejected, 'row')} skipped`)
+            : null,
         ),
         h(
           'td',
@@ -257,34 +265,19 @@ export function createJobsTable(options = {}) {
     }
   }
 
-  /** @param {string | null} cursor */
-  async function loadPage(cursor) {
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    const page = await apiJson(`v1/jobs${query}`);
-    for (const job of page?.items ?? []) if (isJob(job)) upsert(job);
-    return typeof page?.nextCursor === 'string' ? page.nextCursor : null;
-  }
-
-  /** Reloads the first page (after start or a reconnect); older loaded rows stay. */
-  async function reload() {
-    try {
-      const cursor = await loadPage(null);
-      if (!loadedMore) nextCursor = cursor; // else keep the cursor past the older pages
-      more.hidden = nextCursor === null;
-      errorBox.textContent = '';
-    } catch (error) {
-      showError(error);
-    }
-  }
-
-  more.addEventListener('click', async () => {
-    try {
-      nextCursor = await loadPage(nextCursor);
-      loadedMore = true;
-      more.hidden = nextCursor === null;
-    } catch (error) {
-      showError(error);
-    }
+  const list = createPagedList({
+    path: 'v1/jobs',
+    more,
+    accept: (job) => {
+      if (isJob(job)) upsert(job);
+    },
+    errorBox,
+    showError,
+    empty: {
+      element: empty,
+      text: 'No jobs yet. Upload a CSV to start one.',
+      count: () => jobs.size,
+    },
   });
 
   /**
@@ -318,5 +311,5 @@ export function createJobsTable(options = {}) {
     }
   }
 
-  return { reload, upsert, refreshOne, handleEvent };
+  return { reload: list.reload, upsert, refreshOne, handleEvent };
 }

@@ -3,6 +3,7 @@
 
 import { ApiError, apiJson } from './api.js';
 import { byId, formatTime, h } from './dom.js';
+import { createPagedList } from './paged-list.js';
 
 /**
  * @typedef {{
@@ -75,10 +76,6 @@ export function createMessagesPanel() {
   const messages = new Map();
   /** @type {Map<string, HTMLElement>} */
   const items = new Map();
-  /** @type {string | null} */
-  let nextCursor = null;
-  /** Whether older pages were loaded: a reload of the first page then keeps their cursor. */
-  let loadedMore = false;
 
   /** @param {Message} message */
   function renderItem(message) {
@@ -123,14 +120,6 @@ export function createMessagesPanel() {
     empty.hidden = messages.size > 0;
   }
 
-  /** @param {string | null} cursor */
-  async function loadPage(cursor) {
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    const page = await apiJson(`v1/messages${query}`);
-    for (const message of page?.items ?? []) if (isMessage(message)) upsert(message);
-    return typeof page?.nextCursor === 'string' ? page.nextCursor : null;
-  }
-
   /** @param {unknown} error */
   function showFeedError(error) {
     // A missing key is explained once, by the API key panel.
@@ -138,25 +127,15 @@ export function createMessagesPanel() {
     feedError.textContent = error instanceof Error ? error.message : String(error);
   }
 
-  async function reload() {
-    try {
-      const cursor = await loadPage(null);
-      if (!loadedMore) nextCursor = cursor; // else keep the cursor past the older pages
-      more.hidden = nextCursor === null;
-      feedError.textContent = '';
-    } catch (error) {
-      showFeedError(error);
-    }
-  }
-
-  more.addEventListener('click', async () => {
-    try {
-      nextCursor = await loadPage(nextCursor);
-      loadedMore = true;
-      more.hidden = nextCursor === null;
-    } catch (error) {
-      showFeedError(error);
-    }
+  const list = createPagedList({
+    path: 'v1/messages',
+    more,
+    accept: (message) => {
+      if (isMessage(message)) upsert(message);
+    },
+    errorBox: feedError,
+    showError: showFeedError,
+    empty: { element: empty, text: 'No messages yet.', count: () => messages.size },
   });
 
   /** @param {string} reason */
@@ -204,5 +183,5 @@ export function createMessagesPanel() {
     if (message) upsert(message);
   }
 
-  return { reload, handleEvent };
+  return { reload: list.reload, handleEvent };
 }

@@ -82,7 +82,7 @@ async function bytesOf(readable: Readable): Promise<Buffer> {
  *
  * @example
  * ```ts
- * import { describeBlobStoreContract } from '@playtally/core/testing';
+ * import { describeBlobStoreContract } from '@playtally/service/testing';
  * describeBlobStoreContract('fs', async () => createFsBlobStore({ directory: await mkdtemp(...) }));
  * ```
  */

@@ -31,7 +31,7 @@ const at = (offsetMs: number): string => new Date(BASE_TIME + offsetMs).toISOStr
  *
  * @example
  * ```ts
- * import { describeMessageStoreContract } from '@playtally/core/testing';
+ * import { describeMessageStoreContract } from '@playtally/service/testing';
  * import { createMemoryMessageStore } from '@playtally/core';
  * describeMessageStoreContract('memory', () => createMemoryMessageStore());
  * ```
@@ -161,8 +161,10 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       expect(pages).toBe(7);
     });
 
-    it('rejects a cursor it did not make with INVALID_INPUT', async () => {
-      await expect(store.list({ cursor: '%%%' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    it('rejects a cursor it did not make with VALIDATION_FAILED', async () => {
+      await expect(store.list({ cursor: '%%%' })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
     });
 
     it('closes idempotently and refuses work afterwards with STORE_ERROR', async () => {

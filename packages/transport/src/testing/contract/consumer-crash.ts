@@ -133,7 +133,7 @@ function spawnTypeScript(script: string, env: Readonly<Record<string, string>>):
       compilerOptions: {
         baseUrl: root,
         paths: {
-          '@playtally/core/testing': ['packages/core/src/testing/index.ts'],
+          '@playtally/*/testing': ['packages/*/src/testing/index.ts'],
           '@playtally/*': ['packages/*/src/index.ts'],
         },
       },

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DEAD_LETTER_ATTRIBUTES, deadLetterTopic } from '../../transport.js';
+import { UnrecoverableError } from '../../unrecoverable-error.js';
 import {
   createRecorder,
   sleep,
@@ -86,6 +87,34 @@ export function failureCases(ctx: ContractContext): void {
     });
     await sleep(ctx.quietMs);
     expect(calls).toBe(3);
+  });
+
+  it('dead-letters an event at once when its handler throws an UnrecoverableError', async () => {
+    const transport = await ctx.open();
+    const topic = uniqueTopic('unrecoverable');
+    const group = uniqueGroup('strict');
+    await transport.ensure(deadLetterTopic(topic), ['inspector']);
+    const attempts: number[] = [];
+    await transport.subscribe(
+      topic,
+      async (_event, context) => {
+        attempts.push(context.attempt);
+        throw new UnrecoverableError('this order can never be billed');
+      },
+      { group, maxAttempts: 5, backoff: fastBackoff },
+    );
+    const sent = testEvent(3);
+    await transport.publish(topic, sent);
+    const deadLetters = createRecorder();
+    await transport.subscribe(deadLetterTopic(topic), deadLetters.handler, { group: 'inspector' });
+    await deadLetters.waitForDistinct(1, ctx.timeoutMs);
+    expect(deadLetters.received[0]!.event.id).toBe(sent.id);
+    expect(deadLetters.received[0]!.event.extensions).toMatchObject({
+      [DEAD_LETTER_ATTRIBUTES.reason]: 'this order can never be billed',
+      [DEAD_LETTER_ATTRIBUTES.attempts]: '1',
+    });
+    await sleep(ctx.quietMs);
+    expect(attempts).toEqual([1]);
   });
 
   it.skipIf(ctx.options.publishRaw === undefined)(

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanFileName } from '../jobs/file-name.js';
-import { createProgressThrottle } from '../jobs/progress-throttle.js';
-import { timeOrderedId } from './time-ordered-id.js';
+import { cleanFileName } from './file-name.js';
+import { createProgressThrottle } from './progress-throttle.js';
 
 describe('cleanFileName', () => {
   it('keeps only the last path segment, without control characters', () => {
@@ -32,16 +31,5 @@ describe('createProgressThrottle', () => {
     expect(due({ bytesRead: 60, rowsRead: 6 })).toBe(false);
     now = 1999;
     expect(due({ bytesRead: 61, rowsRead: 6 })).toBe(true);
-  });
-});
-
-describe('timeOrderedId', () => {
-  it('makes UUIDv7 ids that sort in creation order, even within one millisecond', () => {
-    const ids = Array.from({ length: 1000 }, () => timeOrderedId(1_700_000_000_000));
-    expect(new Set(ids).size).toBe(1000);
-    expect([...ids].sort()).toEqual(ids);
-    for (const id of ids)
-      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(timeOrderedId(1_800_000_000_000) > (ids.at(-1) as string)).toBe(true);
   });
 });
