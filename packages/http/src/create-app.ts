@@ -46,7 +46,8 @@ export interface CreateAppOptions {
   /** Largest message body accepted. @default 65536 (64 KiB) */
   maxMessageBytes?: number;
   /**
-   * Checks `/readyz` runs besides the transport's `ping`, e.g. `{ database: stores.ping }`.
+   * Checks `/readyz` runs besides the transport's `ping` and the blob store's (as `storage`,
+   * when the store has one), e.g. `{ database: stores.ping }`.
    * @default {}
    */
   readinessChecks?: Record<string, () => Promise<unknown>>;
@@ -119,7 +120,11 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     logger,
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
-    readinessChecks: { transport: () => transport.ping(), ...options.readinessChecks },
+    readinessChecks: {
+      transport: () => transport.ping(),
+      ...storageCheck(options.blobs),
+      ...options.readinessChecks,
+    },
   };
 
   app.onError(createErrorHandler(logger));
@@ -160,4 +165,10 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
       return closing;
     },
   };
+}
+
+/** `/readyz`'s `storage` check, for blob stores that can tell (a bucket, a directory). */
+function storageCheck(blobs: BlobStore): Record<string, () => Promise<unknown>> {
+  const { ping } = blobs;
+  return ping === undefined ? {} : { storage: () => ping.call(blobs) };
 }

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFsBlobStore } from '@playtally/service';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CANONICAL_INPUT,
@@ -25,7 +28,7 @@ describe('/healthz and /readyz', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { transport: { ok: true }, database: { ok: true } },
+      checks: { transport: { ok: true }, storage: { ok: true }, database: { ok: true } },
     });
   });
 
@@ -45,8 +48,32 @@ describe('/healthz and /readyz', () => {
         code: 'NOT_READY',
         message: 'not ready: database unavailable',
         details: {
-          checks: { transport: { ok: true }, database: { ok: false, error: 'connection refused' } },
+          checks: {
+            transport: { ok: true },
+            storage: { ok: true },
+            database: { ok: false, error: 'connection refused' },
+          },
         },
+      },
+    });
+  });
+});
+
+describe('/readyz and the blob storage', () => {
+  it('answers 503 when the blob store cannot be used, with its reason', async () => {
+    const blobs = {
+      ...createFsBlobStore({ directory: join(tmpdir(), 'playtally-unused-blobs') }),
+      ping: async () => {
+        throw new Error('the bucket "plays" does not exist');
+      },
+    };
+    harness = await createHarness({ workers: false, blobs });
+    const response = await harness.request('/readyz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      error: {
+        message: 'not ready: storage unavailable',
+        details: { checks: { storage: { ok: false, error: 'the bucket "plays" does not exist' } } },
       },
     });
   });

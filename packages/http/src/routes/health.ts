@@ -26,7 +26,7 @@ const readyRoute = createRoute({
   operationId: 'getReadiness',
   security: PUBLIC_SECURITY,
   tags: ['operations'],
-  summary: 'Readiness: the transport and the database answer',
+  summary: 'Readiness: the transport, the database and the blob storage answer',
   responses: {
     200: {
       description: 'Ready; every check passed.',
