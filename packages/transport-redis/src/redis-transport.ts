@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  createDeadlines,
   deadLetterTopic,
   defineTransport,
   isDeadLetterTopic,
@@ -11,7 +12,6 @@ import {
   type Transport,
 } from '@playtally/transport';
 import { Redis } from 'ioredis';
-import { createDeadlines } from './deadlines.js';
 import { BlockingReader } from './redis-blocking-reader.js';
 import { createEphemeralSource } from './redis-ephemeral-source.js';
 import { encodeStreamFields } from './redis-fields.js';

@@ -5,6 +5,7 @@ export * from './dead-letter.js';
 export * from './delivery.js';
 export * from './errors.js';
 export * from './in-flight.js';
+export * from './kit/deadlines.js';
 export * from './kit/define-transport.js';
 export type * from './kit/transport-driver.js';
 export * from './logger.js';
