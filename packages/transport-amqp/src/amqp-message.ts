@@ -1,4 +1,4 @@
-import type { EncodedCloudEvent } from '@playtally/transport';
+import type { CloudEventParts, EncodedCloudEvent } from '@playtally/transport';
 import type { Message, Options } from 'amqplib';
 
 /** Prefix of the headers that carry CloudEvent attributes (CloudEvents AMQP binding, binary mode). */
@@ -20,7 +20,7 @@ export interface AmqpOutgoing {
  * the `message-id` property so broker tools show it. Messages are persistent.
  */
 export function encodeAmqpMessage(
-  message: EncodedCloudEvent,
+  message: CloudEventParts,
   key: string | undefined,
   attempt?: number,
 ): AmqpOutgoing {
@@ -32,7 +32,10 @@ export function encodeAmqpMessage(
   if (attempt !== undefined && attempt > 1) headers[ATTEMPT_HEADER] = attempt;
   const { body } = message;
   return {
-    content: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+    content:
+      typeof body === 'string'
+        ? Buffer.from(body)
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
     options: {
       persistent: true,
       headers,

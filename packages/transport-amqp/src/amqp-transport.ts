@@ -1,27 +1,17 @@
 import {
-  assertTransportOpen,
   type BackoffOptions,
-  type CloudEvent,
-  createInFlightTracker,
-  deadLetterTopic,
-  type EncodedCloudEvent,
-  type EventHandler,
-  encodeCloudEvent,
+  defineTransport,
   type Logger,
   PlaytallyError,
-  type PublishOptions,
   redactUrl,
-  resolveSubscribeOptions,
-  type SubscribeOptions,
-  type Subscription,
   silentLogger,
   type Transport,
-  type TransportCapabilities,
 } from '@playtally/transport';
 import type { ChannelModel } from 'amqplib';
-import { AmqpConnection, type AmqpLink } from './amqp-connection.js';
+import { type AmqpLink, createAmqpConnection, isConnectionLoss } from './amqp-connection.js';
+import { inspectQueues } from './amqp-inspect.js';
 import { encodeAmqpMessage } from './amqp-message.js';
-import { createAmqpSubscription } from './amqp-subscription.js';
+import { type AmqpDelivery, openAmqpReceiver } from './amqp-receiver.js';
 import { declareGroup } from './amqp-topology.js';
 
 /** Options of {@link createAmqpTransport}. */
@@ -57,12 +47,6 @@ export interface AmqpTransportOptions {
   logger?: Logger;
 }
 
-const CAPABILITIES: TransportCapabilities = {
-  orderedByKey: true,
-  survivesBrokerRestart: true,
-  distributed: true,
-};
-
 /**
  * A {@link Transport} over RabbitMQ. A topic is a durable fanout exchange; a group is a durable
  * queue `<topic>.<group>` bound to it; an ephemeral subscription is an exclusive server-named
@@ -83,53 +67,37 @@ const CAPABILITIES: TransportCapabilities = {
  */
 export function createAmqpTransport(options: AmqpTransportOptions = {}): Transport {
   const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
-  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const logger = options.logger ?? silentLogger;
-  const connection = new AmqpConnection({
+  const connection = createAmqpConnection({
     url,
     connection: options.connection,
     connectionName: options.connectionName ?? 'playtally',
     reconnect: options.reconnect ?? { initialMs: 100, maxMs: 5000, factor: 2 },
     logger,
   });
-  const subscriptions = new Set<Subscription>();
-  const publishes = createInFlightTracker();
-  let closing: Promise<void> | undefined;
+  /** Groups this transport ensured or subscribed, per topic: RabbitMQ cannot list a topic's queues. */
+  const groups = new Map<string, Set<string>>();
+  const unacknowledged = new Map<string, number>();
+  const remember = (topic: string, group: string) =>
+    groups.set(topic, (groups.get(topic) ?? new Set()).add(group));
 
-  const assertOpen = (action: string, topic: string): void =>
-    assertTransportOpen('amqp', closing !== undefined, action, topic);
-
-  /** Runs `work` on the live link, retrying on a new link if the connection drops meanwhile. */
-  async function onLink(
-    what: string,
-    topic: string,
-    work: (link: AmqpLink) => Promise<void>,
-  ): Promise<void> {
+  /** Runs `work` on the live link, retrying on a new link while the connection is being lost. */
+  async function onLink<T>(work: (link: AmqpLink) => Promise<T>): Promise<T> {
     const deadline = Date.now() + publishTimeoutMs;
     for (;;) {
       const link = await connection.acquire(deadline);
       try {
-        await work(link);
-        return;
+        return await work(link);
       } catch (error) {
-        if (link.open && Date.now() < deadline && !isChannelClosed(error)) {
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            `amqp: ${what} "${topic}" failed: ${String(error)}`,
-            {
-              cause: error,
-              details: { topic, url: redactUrl(url) },
-            },
-          );
-        }
+        if (link.open && !isConnectionLoss(error)) throw error;
         if (Date.now() >= deadline) {
           throw new PlaytallyError(
             'TRANSPORT_ERROR',
-            `amqp: ${what} "${topic}" timed out during a broker outage`,
+            `amqp: timed out during a broker outage: ${String(error)}`,
             {
               cause: error,
-              details: { topic, url: redactUrl(url) },
+              details: { url: redactUrl(url) },
             },
           );
         }
@@ -138,93 +106,52 @@ export function createAmqpTransport(options: AmqpTransportOptions = {}): Transpo
     }
   }
 
-  function publishEncoded(
-    topic: string,
-    message: EncodedCloudEvent,
-    key: string | undefined,
-  ): Promise<void> {
-    const { content, options: properties } = encodeAmqpMessage(message, key);
-    return onLink('publishing to', topic, async (link) => {
-      await link.declareExchange(topic);
-      await link.publish(topic, '', content, properties);
-    });
-  }
-
-  async function close(): Promise<void> {
-    await Promise.all([...subscriptions].map((subscription) => subscription.close()));
-    await publishes.drain(closeTimeoutMs);
-    await connection.close();
-  }
-
-  return {
+  return defineTransport<AmqpDelivery>({
     name: 'amqp',
-    capabilities: CAPABILITIES,
-
-    async publish(topic: string, event: CloudEvent, publishOptions: PublishOptions = {}) {
-      assertOpen('publish to', topic);
-      await publishes.track(publishEncoded(topic, encodeCloudEvent(event), publishOptions.key));
-    },
-
-    async ensure(topic: string, groups: readonly string[]) {
-      assertOpen('ensure', topic);
-      await onLink('ensuring', topic, async (link) => {
+    capabilities: { orderedByKey: true, survivesBrokerRestart: true, distributed: true },
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    logger,
+    publish(topic, message, key) {
+      const { content, options: properties } = encodeAmqpMessage(message, key);
+      return onLink(async (link) => {
         await link.declareExchange(topic);
-        for (const group of groups)
+        await link.publish(topic, '', content, properties);
+      });
+    },
+    async ensure(topic, ensured) {
+      for (const group of ensured) remember(topic, group);
+      await onLink(async (link) => {
+        await link.declareExchange(topic);
+        for (const group of ensured)
           await link.withTopologyChannel((channel) => declareGroup(channel, topic, group));
       });
     },
-
-    async subscribe<T>(
-      topic: string,
-      handler: EventHandler<T>,
-      subscribeOptions: SubscribeOptions = {},
-    ) {
-      assertOpen('subscribe to', topic);
-      const resolved = resolveSubscribeOptions(subscribeOptions);
-      const subscription = await createAmqpSubscription({
+    receive(topic, subscribeOptions, sink) {
+      if (subscribeOptions.group !== undefined) remember(topic, subscribeOptions.group);
+      return openAmqpReceiver({
         topic,
-        options: resolved,
-        handler: handler as EventHandler<never>,
-        prefetch: options.prefetch ?? resolved.concurrency,
-        closeTimeoutMs,
+        options: subscribeOptions,
+        prefetch: options.prefetch ?? subscribeOptions.concurrency,
         connectTimeoutMs: publishTimeoutMs,
         connection,
-        publishDeadLetter: (source, deadLetter, key) =>
-          publishEncoded(deadLetterTopic(source), deadLetter, key),
+        sink,
+        unacknowledged,
         logger,
-        onClosed: () => subscriptions.delete(subscription),
-      }).catch((error: unknown) => {
-        if (error instanceof PlaytallyError) throw error;
-        throw new PlaytallyError(
-          'TRANSPORT_ERROR',
-          `amqp: subscribing to "${topic}" failed: ${String(error)}`,
-          {
-            cause: error,
-            details: { topic, group: resolved.group },
-          },
-        );
       });
-      subscriptions.add(subscription);
-      return subscription;
     },
-
     async ping() {
-      if (closing !== undefined)
-        throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
       const link = await connection.acquire(Date.now() + 5000);
       await link.withTopologyChannel((channel) => channel.checkExchange('amq.fanout'));
     },
-
-    close() {
-      closing ??= close();
-      return closing;
-    },
-  };
-}
-
-function isChannelClosed(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /channel (is )?closed|connection (is )?closed|channel ended|socket|ECONNRESET|EPIPE/i.test(
-    message,
-  );
+    inspect: (topic, group) =>
+      onLink((link) =>
+        inspectQueues(
+          link.model,
+          topic,
+          group === undefined ? [...(groups.get(topic) ?? [])] : [group],
+          unacknowledged,
+        ),
+      ),
+    close: () => connection.close(),
+  });
 }

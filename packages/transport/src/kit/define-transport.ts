@@ -45,7 +45,7 @@ const ignore = (): void => {};
  *       for (const listener of topics.get(topic) ?? []) listener(message);
  *     },
  *     async ensure() {},
- *     async receive(topic, _options, push) {
+ *     async receive(topic, _options, { push }) {
  *       const listener = (message: { attributes: Record<string, string>; body: string | Uint8Array }) =>
  *         push({ message: { attributes: message.attributes, body: new TextEncoder().encode(String(message.body)) }, key: undefined, attempt: 1 });
  *       topics.set(topic, [...(topics.get(topic) ?? []), listener]);
@@ -121,7 +121,12 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
         driver.publish(deadLetterTopic(topic), deadLetter, key),
       onClosed: () => subscriptions.delete(loop.subscription),
     });
-    const opening = openReceiver(topic, driver.receive(topic, resolved, loop.push));
+    const sink = {
+      push: loop.push,
+      lost: (error: unknown) =>
+        loop.reopen(error, () => openReceiver(topic, driver.receive(topic, resolved, sink))),
+    };
+    const opening = openReceiver(topic, driver.receive(topic, resolved, sink));
     loop.attach(opening);
     // Registered while still opening, so that a close() meanwhile closes it once it is open.
     subscriptions.add(loop.subscription);

@@ -37,6 +37,8 @@ export interface DeliveryLoop<D extends Delivery> {
   push(delivery: D): void;
   /** Starts delivering once `receiver` resolves; closing waits for it. */
   attach(receiver: Promise<Receiver<D>>): void;
+  /** Replaces a receiver that was lost, with `open`, retrying with backoff until closing. */
+  reopen(error: unknown, open: () => Promise<Receiver<D>>): void;
 }
 
 const RESOLVED = Promise.resolve();
@@ -61,6 +63,7 @@ export function createDeliveryLoop<D extends Delivery>(init: DeliveryLoopInit): 
   let head = 0;
   let receiver: Receiver<D> | undefined;
   let opened: Promise<unknown> = RESOLVED;
+  let reopening = false;
   let active = 0;
   /** Deliveries received and not finished: a pull source's read-ahead budget. */
   let held = 0;
@@ -340,6 +343,34 @@ export function createDeliveryLoop<D extends Delivery>(init: DeliveryLoopInit): 
       held += 1;
       buffer.push(delivery);
       schedulePump();
+    },
+    reopen(error, open) {
+      if (closing !== undefined || reopening || receiver === undefined) return;
+      reopening = true;
+      logger.warn(fields(error), `${name}: consumer lost, reopening it`);
+      const previous = receiver;
+      receiver = undefined;
+      opened = (async () => {
+        await previous
+          .close()
+          .catch((e: unknown) => logger.warn(fields(e), `${name}: closing a lost consumer failed`));
+        for (let attempt = 1; closing === undefined; attempt += 1) {
+          try {
+            receiver = await open();
+            logger.info(fields(), `${name}: consumer reopened`);
+            schedulePump();
+            return;
+          } catch (failure) {
+            logger.warn(fields(failure), `${name}: reopening a consumer failed, retrying`);
+            await sleepUnlessAborted(
+              backoffDelay(attempt, { initialMs: 200, maxMs: 5000 }),
+              closingAbort.signal,
+            );
+          }
+        }
+      })().finally(() => {
+        reopening = false;
+      });
     },
     attach(pending) {
       opened = pending.then((opened) => {

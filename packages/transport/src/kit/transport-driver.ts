@@ -84,6 +84,20 @@ export interface Receiver<D extends Delivery = Delivery> {
   close(): Promise<void>;
 }
 
+/** How a receiver reaches the kit. */
+export interface DeliverySink<D extends Delivery> {
+  /** Hands the kit one message (push adapters). */
+  push(delivery: D): void;
+  /**
+   * Reports that the receiver stopped for good without being asked (its channel or consumer
+   * died and the client will not restore it). The kit logs `error`, closes the receiver and
+   * opens a new one with `receive`, retrying with backoff until it succeeds or the
+   * subscription closes; deliveries of the old receiver may still reach `ack` and `retry` of
+   * the new one, so adapters settle a delivery through its own state (its channel, its batch).
+   */
+  lost(error: unknown): void;
+}
+
 /**
  * What a broker adapter supplies to {@link defineTransport}: its name, capabilities and
  * primitives, and nothing of the lifecycle, the delivery loop or the retry rules, which the kit
@@ -112,14 +126,14 @@ export interface TransportDriver<D extends Delivery = Delivery> {
   /** Creates the topic and the durable groups (and their dead-letter groups). Idempotent. */
   ensure(topic: string, groups: readonly string[]): Promise<void>;
   /**
-   * Opens the consuming side of a subscription. A push adapter calls `push` for every message,
-   * as soon as it likes (before this resolves too); a pull adapter returns a receiver with
-   * `read`. Resolves once the subscription is active (see `Transport.subscribe`).
+   * Opens the consuming side of a subscription. A push adapter calls `sink.push` for every
+   * message, as soon as it likes (before this resolves too); a pull adapter returns a receiver
+   * with `read`. Resolves once the subscription is active (see `Transport.subscribe`).
    */
   receive(
     topic: string,
     options: ResolvedSubscribeOptions,
-    push: (delivery: D) => void,
+    sink: DeliverySink<D>,
   ): Promise<Receiver<D>>;
   /** Resolves when the broker answers. */
   ping(): Promise<void>;
