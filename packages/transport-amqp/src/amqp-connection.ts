@@ -9,6 +9,7 @@ import {
 } from '@playtally/transport';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { declareTopic } from './amqp-topology.js';
+import type { AmqpTransportOptions } from './amqp-transport.js';
 
 /** AMQP reply codes that close the whole connection (connection-forced, frame and server errors). */
 const CONNECTION_REPLY_CODES = new Set([320, 501, 502, 503, 504, 505, 506, 530, 540, 541]);
@@ -22,9 +23,11 @@ const CONNECTION_REPLY_CODES = new Set([320, 501, 502, 503, 504, 505, 506, 530, 
 export function isConnectionLoss(error: unknown): boolean {
   // amqplib's own type for an operation on a channel or connection that already closed.
   if (error instanceof Error && error.name === 'IllegalOperationError') return true;
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
   // A socket error (ECONNRESET, EPIPE, ECONNREFUSED …) or a connection-level reply code.
-  return typeof code === 'string' || (typeof code === 'number' && CONNECTION_REPLY_CODES.has(code));
+  return (
+    typeof syscall === 'string' || (typeof code === 'number' && CONNECTION_REPLY_CODES.has(code))
+  );
 }
 
 /** One live connection with its publisher-confirm channel. Replaced as a whole on reconnect. */
@@ -104,48 +107,32 @@ export class AmqpLink {
     return this.publisher;
   }
 
-  private async openChannel<C extends Channel>(
-    create: () => Promise<C>,
-    forget: () => void,
-  ): Promise<C> {
-    try {
-      const channel = await create();
+  /** Opens a channel, forgotten (to be opened again) when it closes or fails to open. */
+  private openChannel<C extends Channel>(create: () => Promise<C>, forget: () => void): Promise<C> {
+    const opening = create().then((channel) => {
       // Channel errors reject the operation that caused them; the close is what matters here.
       channel.on('error', () => {});
       channel.once('close', forget);
       return channel;
-    } catch (error) {
-      forget();
-      throw error;
-    }
+    });
+    opening.catch(forget);
+    return opening;
   }
 }
 
-/** How {@link createAmqpConnection} connects and reconnects. */
-export interface AmqpConnectionOptions {
-  readonly url: string;
-  /** A connection the application owns: used as is, never closed, never replaced. */
-  readonly connection: ChannelModel | undefined;
-  readonly connectionName: string;
-  readonly reconnect: BackoffOptions;
-  readonly logger: Logger;
-}
-
 /** The transport's connection: a live {@link AmqpLink} on demand. */
-export interface AmqpConnection {
-  /** The live link, connecting or waiting for a reconnect until `deadline` (epoch ms). */
-  acquire(deadline: number): Promise<AmqpLink>;
-  /** Closes the link (unless the application owns it) and stops reconnecting. */
-  close(): Promise<void>;
-}
+export type AmqpConnection = ReturnType<typeof createAmqpConnection>;
 
 /**
  * Connects lazily and, after the broker or the network dropped the connection, reconnects with
  * backoff (unless the application supplied the connection); subscriptions learn of the loss
  * from their own channel closing.
  */
-export function createAmqpConnection(options: AmqpConnectionOptions): AmqpConnection {
-  const { url, logger } = options;
+export function createAmqpConnection(
+  url: string,
+  options: AmqpTransportOptions & { reconnect: BackoffOptions; logger: Logger },
+) {
+  const { logger } = options;
   const stopped = new AbortController();
   const deadlines = createDeadlines();
   let link: AmqpLink | undefined;
@@ -184,7 +171,7 @@ export function createAmqpConnection(options: AmqpConnectionOptions): AmqpConnec
         return adopt(options.connection);
       }
       try {
-        const clientProperties = { connection_name: options.connectionName };
+        const clientProperties = { connection_name: options.connectionName ?? 'playtally' };
         return adopt(await amqp.connect(url, { clientProperties }));
       } catch (error) {
         const delay = backoffDelay(attempt, options.reconnect);
@@ -206,7 +193,8 @@ export function createAmqpConnection(options: AmqpConnectionOptions): AmqpConnec
   }
 
   return {
-    async acquire(deadline) {
+    /** The live link, connecting or waiting for a reconnect until `deadline` (epoch ms). */
+    async acquire(deadline: number): Promise<AmqpLink> {
       if (link?.open) return link;
       const noConnection = () =>
         new PlaytallyError('TRANSPORT_ERROR', `amqp: no connection to ${redactUrl(url)} in time`, {
@@ -214,7 +202,8 @@ export function createAmqpConnection(options: AmqpConnectionOptions): AmqpConnec
         });
       return deadlines.race(connect(), Math.max(0, deadline - Date.now()), noConnection);
     },
-    async close() {
+    /** Closes the link (unless the application owns it) and stops reconnecting. */
+    async close(): Promise<void> {
       stopped.abort();
       const current = link;
       link = undefined;

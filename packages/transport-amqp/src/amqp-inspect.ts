@@ -7,14 +7,14 @@ import { groupQueueName } from './amqp-topology.js';
  * its own (a missing queue closes the channel it was checked on): ready is the group queue's
  * message count, consumers its consumer count, dead letters the message count of the group's
  * dead-letter queue. The declare does not count unacknowledged messages, so in flight is what
- * this process holds unacknowledged (`unacknowledged`, per queue). A group whose queue does not
+ * this process holds unacknowledged (`held`). A group whose queue does not
  * exist is left out.
  */
 export async function inspectQueues(
   model: ChannelModel,
   topic: string,
   groups: readonly string[],
-  unacknowledged: ReadonlyMap<string, number>,
+  held: (group: string) => number,
 ): Promise<QueueStats[]> {
   const stats: QueueStats[] = [];
   for (const group of groups) {
@@ -30,7 +30,7 @@ export async function inspectQueues(
         topic,
         group,
         ready: messageCount,
-        inFlight: unacknowledged.get(queue) ?? 0,
+        inFlight: held(group),
         consumers: consumerCount,
         deadLetters: deadLetters.messageCount,
       });

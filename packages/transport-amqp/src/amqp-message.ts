@@ -1,4 +1,4 @@
-import type { CloudEventParts, EncodedCloudEvent } from '@playtally/transport';
+import type { CloudEventParts, Delivery } from '@playtally/transport';
 import type { Message, Options } from 'amqplib';
 
 /** Prefix of the headers that carry CloudEvent attributes (CloudEvents AMQP binding, binary mode). */
@@ -7,12 +7,6 @@ export const CLOUDEVENTS_HEADER_PREFIX = 'cloudEvents_';
 export const ATTEMPT_HEADER = 'x-playtally-attempt';
 /** Header with the key the event was published with. */
 export const KEY_HEADER = 'x-playtally-key';
-
-/** An AMQP message body with its publish properties. */
-export interface AmqpOutgoing {
-  readonly content: Buffer;
-  readonly options: Options.Publish;
-}
 
 /**
  * Maps a binary-mode CloudEvent onto AMQP: the body is the payload, `datacontenttype` becomes
@@ -23,7 +17,7 @@ export function encodeAmqpMessage(
   message: CloudEventParts,
   key: string | undefined,
   attempt?: number,
-): AmqpOutgoing {
+): { content: Buffer; options: Options.Publish } {
   const headers: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(message.attributes)) {
     if (name !== 'datacontenttype') headers[CLOUDEVENTS_HEADER_PREFIX + name] = value;
@@ -47,23 +41,14 @@ export function encodeAmqpMessage(
   };
 }
 
-/** What a delivered AMQP message carries, back in transport terms. */
-export interface AmqpIncoming {
-  readonly message: EncodedCloudEvent;
-  readonly key: string | undefined;
-  /**
-   * Delivery number: the attempt header of a retry copy (1 without one), plus the broker's
-   * own redeliveries (`x-delivery-count` on quorum queues, else 1 when `redelivered` is set).
-   */
-  readonly attempt: number;
-}
-
 /**
  * Reads a delivered message back: `cloudEvents_` (or `cloudEvents:`) headers become attributes,
- * the `content-type` property `datacontenttype`. Never throws: checking that the result is a
- * CloudEvent is left to decoding, so bad messages can be dead-lettered with a reason.
+ * the `content-type` property `datacontenttype`. The attempt is the retry copy's attempt header
+ * (1 without one) plus the broker's own redeliveries (`x-delivery-count` on quorum queues, else
+ * 1 when `redelivered` is set). Never throws: checking that the result is a CloudEvent is left
+ * to decoding, so bad messages can be dead-lettered with a reason.
  */
-export function decodeAmqpMessage(delivered: Message): AmqpIncoming {
+export function decodeAmqpMessage(delivered: Message): Delivery {
   const headers = (delivered.properties.headers ?? {}) as Record<string, unknown>;
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {

@@ -6,7 +6,7 @@ import type {
   ResolvedSubscribeOptions,
 } from '@playtally/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { AmqpConnection, AmqpLink } from './amqp-connection.js';
+import type { AmqpLink } from './amqp-connection.js';
 import { decodeAmqpMessage, encodeAmqpMessage } from './amqp-message.js';
 import { declareEphemeral, declareGroup } from './amqp-topology.js';
 
@@ -17,8 +17,6 @@ interface Attachment {
   queue: string;
   consumerTag: string;
   closed: boolean;
-  /** Messages received on this channel and not yet acknowledged. */
-  outstanding: number;
 }
 
 /** A delivered message with the channel it must be settled on. */
@@ -29,15 +27,11 @@ export interface AmqpDelivery extends Delivery {
 
 /** What an AMQP receiver needs from its transport. */
 export interface AmqpReceiverInit {
-  readonly topic: string;
-  readonly options: ResolvedSubscribeOptions;
+  /** The connection to consume on, once it is up. */
+  readonly link: Promise<AmqpLink>;
   /** Unacknowledged messages the broker may push to this subscription. */
   readonly prefetch: number;
-  readonly connectTimeoutMs: number;
-  readonly connection: AmqpConnection;
   readonly sink: DeliverySink<AmqpDelivery>;
-  /** Counts this process's unacknowledged messages per queue, for `inspect`. */
-  readonly unacknowledged: Map<string, number>;
   readonly logger: Logger;
 }
 
@@ -49,29 +43,22 @@ export interface AmqpReceiverInit {
  * is lost it tells the kit, which opens a new receiver; messages of the old channel are no
  * longer current (the broker requeued them).
  */
-export async function openAmqpReceiver(init: AmqpReceiverInit): Promise<Receiver<AmqpDelivery>> {
-  const { topic, options, logger, unacknowledged } = init;
+export async function openAmqpReceiver(
+  topic: string,
+  options: ResolvedSubscribeOptions,
+  init: AmqpReceiverInit,
+): Promise<Receiver<AmqpDelivery>> {
+  const { logger } = init;
   const warn = (what: string) => (error: unknown) =>
     logger.warn({ err: error, topic, group: options.group }, `amqp: ${what} failed`);
-  const count = (queue: string, change: number): void => {
-    unacknowledged.set(queue, Math.max(0, (unacknowledged.get(queue) ?? 0) + change));
-  };
-  const link = await init.connection.acquire(Date.now() + init.connectTimeoutMs);
+  const link = await init.link;
   const channel = await link.model.createChannel();
-  const current: Attachment = {
-    channel,
-    link,
-    queue: '',
-    consumerTag: '',
-    closed: false,
-    outstanding: 0,
-  };
+  const current: Attachment = { channel, link, queue: '', consumerTag: '', closed: false };
   let stopping = false;
   let live = false;
   channel.on('error', warn('the consumer channel'));
   channel.once('close', () => {
     current.closed = true;
-    count(current.queue, -current.outstanding);
     // Not asked to close: the connection or the channel died; the kit opens a new receiver.
     if (live && !stopping)
       init.sink.lost(new Error(`amqp: the consumer channel of ${topic} closed`));
@@ -85,8 +72,6 @@ export async function openAmqpReceiver(init: AmqpReceiverInit): Promise<Receiver
     const consumer = await channel.consume(current.queue, (message) => {
       // null: the broker cancelled the consumer (its queue was deleted); start over.
       if (message === null) return void channel.close().catch(warn('closing a cancelled channel'));
-      current.outstanding += 1;
-      count(current.queue, 1);
       init.sink.push({ ...decodeAmqpMessage(message), raw: message, attachment: current });
     });
     current.consumerTag = consumer.consumerTag;
@@ -96,13 +81,9 @@ export async function openAmqpReceiver(init: AmqpReceiverInit): Promise<Receiver
     throw error;
   }
 
-  function settle(delivery: AmqpDelivery): void {
-    const { attachment } = delivery;
-    if (attachment.closed) return;
-    attachment.channel.ack(delivery.raw);
-    attachment.outstanding -= 1;
-    count(attachment.queue, -1);
-  }
+  const settle = ({ attachment, raw }: AmqpDelivery): void => {
+    if (!attachment.closed) attachment.channel.ack(raw);
+  };
 
   return {
     ack: settle,

@@ -2,8 +2,7 @@ import {
   type BackoffOptions,
   defineTransport,
   type Logger,
-  PlaytallyError,
-  redactUrl,
+  retryTransient,
   silentLogger,
   type Transport,
 } from '@playtally/transport';
@@ -69,41 +68,19 @@ export function createAmqpTransport(options: AmqpTransportOptions = {}): Transpo
   const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const logger = options.logger ?? silentLogger;
-  const connection = createAmqpConnection({
-    url,
-    connection: options.connection,
-    connectionName: options.connectionName ?? 'playtally',
-    reconnect: options.reconnect ?? { initialMs: 100, maxMs: 5000, factor: 2 },
-    logger,
-  });
-  /** Groups this transport ensured or subscribed, per topic: RabbitMQ cannot list a topic's queues. */
-  const groups = new Map<string, Set<string>>();
-  const unacknowledged = new Map<string, number>();
-  const remember = (topic: string, group: string) =>
-    groups.set(topic, (groups.get(topic) ?? new Set()).add(group));
+  const reconnect = options.reconnect ?? { initialMs: 100, maxMs: 5000, factor: 2 };
+  const connection = createAmqpConnection(url, { ...options, reconnect, logger });
 
-  /** Runs `work` on the live link, retrying on a new link while the connection is being lost. */
-  async function onLink<T>(work: (link: AmqpLink) => Promise<T>): Promise<T> {
+  /** Runs `work` on the live link, again on a new link while the connection is being lost. */
+  function onLink<T>(work: (link: AmqpLink) => Promise<T>): Promise<T> {
     const deadline = Date.now() + publishTimeoutMs;
-    for (;;) {
-      const link = await connection.acquire(deadline);
-      try {
-        return await work(link);
-      } catch (error) {
-        if (link.open && !isConnectionLoss(error)) throw error;
-        if (Date.now() >= deadline) {
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            `amqp: timed out during a broker outage: ${String(error)}`,
-            {
-              cause: error,
-              details: { url: redactUrl(url) },
-            },
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    let link: AmqpLink | undefined;
+    const transient = (error: unknown) => link?.open === false || isConnectionLoss(error);
+    return retryTransient(
+      async () => work((link = await connection.acquire(deadline))),
+      transient,
+      publishTimeoutMs,
+    );
   }
 
   return defineTransport<AmqpDelivery>({
@@ -119,7 +96,6 @@ export function createAmqpTransport(options: AmqpTransportOptions = {}): Transpo
       });
     },
     async ensure(topic, ensured) {
-      for (const group of ensured) remember(topic, group);
       await onLink(async (link) => {
         await link.declareExchange(topic);
         for (const group of ensured)
@@ -127,30 +103,18 @@ export function createAmqpTransport(options: AmqpTransportOptions = {}): Transpo
       });
     },
     receive(topic, subscribeOptions, sink) {
-      if (subscribeOptions.group !== undefined) remember(topic, subscribeOptions.group);
-      return openAmqpReceiver({
-        topic,
-        options: subscribeOptions,
-        prefetch: options.prefetch ?? subscribeOptions.concurrency,
-        connectTimeoutMs: publishTimeoutMs,
-        connection,
-        sink,
-        unacknowledged,
-        logger,
-      });
+      const prefetch = options.prefetch ?? subscribeOptions.concurrency;
+      const link = connection.acquire(Date.now() + publishTimeoutMs);
+      return openAmqpReceiver(topic, subscribeOptions, { link, prefetch, sink, logger });
     },
     async ping() {
       const link = await connection.acquire(Date.now() + 5000);
       await link.withTopologyChannel((channel) => channel.checkExchange('amq.fanout'));
     },
-    inspect: (topic, group) =>
+    // RabbitMQ cannot list the queues bound to an exchange: the groups this transport knows.
+    inspect: (topic, group, local) =>
       onLink((link) =>
-        inspectQueues(
-          link.model,
-          topic,
-          group === undefined ? [...(groups.get(topic) ?? [])] : [group],
-          unacknowledged,
-        ),
+        inspectQueues(link.model, topic, group === undefined ? local.known : [group], local.held),
       ),
     close: () => connection.close(),
   });

@@ -33,9 +33,11 @@ describe.skipIf(!available)('redis transport lifecycle', () => {
     topics.push(topic);
     try {
       const transport = createRedisTransport({ client });
-      const opening = transport.subscribe(topic, async () => {}, { group: 'late' });
+      const opening = transport
+        .subscribe(topic, async () => {}, { group: 'late' })
+        .catch((e: unknown) => e);
       await transport.close();
-      const error = await opening.catch((e: unknown) => e);
+      const error = await opening;
       expect(isPlaytallyError(error, 'TRANSPORT_CLOSED')).toBe(true);
       // Only the application's own connection is left: the reader was closed.
       await vi.waitFor(async () => expect(await connections()).toBe(1), { timeout: 5000 });

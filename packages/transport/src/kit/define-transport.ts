@@ -11,8 +11,8 @@ import {
   type Subscription,
   type Transport,
 } from '../transport.js';
-import { createDeliveryLoop } from './delivery-loop.js';
-import type { Delivery, Receiver, TransportDriver } from './transport-driver.js';
+import { createDeliveryLoop, type DeliveryLoop } from './delivery-loop.js';
+import type { Delivery, LocalGroups, Receiver, TransportDriver } from './transport-driver.js';
 
 const ignore = (): void => {};
 
@@ -63,6 +63,21 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
   const openTimeoutMs = driver.openTimeoutMs ?? Number.POSITIVE_INFINITY;
   const logger = driver.logger ?? silentLogger;
   const subscriptions = new Set<Subscription>();
+  const loops = new Set<DeliveryLoop<D>>();
+  const known = new Map<string, Set<string>>();
+  const remember = (topic: string, group: string | undefined) => {
+    if (group !== undefined) known.set(topic, (known.get(topic) ?? new Set()).add(group));
+  };
+  const local = (topic: string): LocalGroups => ({
+    known: [...(known.get(topic) ?? [])],
+    held(group) {
+      let count = 0;
+      for (const { subscription, held } of loops) {
+        if (subscription.topic === topic && subscription.group === group) count += held;
+      }
+      return count;
+    },
+  });
   const publishes = createInFlightTracker();
   let closing: Promise<void> | undefined;
 
@@ -110,6 +125,7 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
   ): Promise<Subscription> {
     assertOpen('subscribe to', topic);
     const resolved = resolveSubscribeOptions(options);
+    remember(topic, resolved.group);
     const loop = createDeliveryLoop<D>({
       name,
       topic,
@@ -119,8 +135,12 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
       logger,
       publishDeadLetter: (deadLetter, key) =>
         driver.publish(deadLetterTopic(topic), deadLetter, key),
-      onClosed: () => subscriptions.delete(loop.subscription),
+      onClosed: () => {
+        subscriptions.delete(loop.subscription);
+        loops.delete(loop);
+      },
     });
+    loops.add(loop);
     const sink = {
       push: loop.push,
       lost: (error: unknown) =>
@@ -134,6 +154,7 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
       await opening;
     } catch (error) {
       subscriptions.delete(loop.subscription);
+      loops.delete(loop);
       throw failure('subscribing to', topic, error);
     }
     if (closing !== undefined) {
@@ -184,6 +205,7 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
       if (groups.some((group) => group === '')) {
         throw new PlaytallyError('INVALID_INPUT', 'group must not be empty');
       }
+      for (const group of groups) remember(topic, group);
       await driver.ensure(topic, groups).catch((error: unknown) => {
         throw failure('ensuring', topic, error);
       });
@@ -201,7 +223,7 @@ export function defineTransport<D extends Delivery>(driver: TransportDriver<D>):
 
     async inspect(topic, group) {
       assertOpen('inspect', topic);
-      return driver.inspect(topic, group).catch((error: unknown) => {
+      return driver.inspect(topic, group, local(topic)).catch((error: unknown) => {
         throw failure('inspecting', topic, error);
       });
     },

@@ -33,6 +33,8 @@ export interface DeliveryLoopInit {
 /** A subscription's delivery loop, before and after its receiver opened. */
 export interface DeliveryLoop<D extends Delivery> {
   readonly subscription: Subscription;
+  /** Deliveries received and not settled yet. */
+  readonly held: number;
   /** Takes a pushed delivery; buffered until the receiver is attached. */
   push(delivery: D): void;
   /** Starts delivering once `receiver` resolves; closing waits for it. */
@@ -331,6 +333,9 @@ export function createDeliveryLoop<D extends Delivery>(init: DeliveryLoopInit): 
   }
 
   return {
+    get held() {
+      return held;
+    },
     subscription: {
       topic,
       group: options.group,

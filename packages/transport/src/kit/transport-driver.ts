@@ -84,6 +84,14 @@ export interface Receiver<D extends Delivery = Delivery> {
   close(): Promise<void>;
 }
 
+/** What a transport knows of a topic's groups without asking the broker. */
+export interface LocalGroups {
+  /** The groups this transport ensured or subscribed on the topic. */
+  readonly known: readonly string[];
+  /** Deliveries this transport's subscriptions of `group` received and have not settled yet. */
+  held(group: string): number;
+}
+
 /** How a receiver reaches the kit. */
 export interface DeliverySink<D extends Delivery> {
   /** Hands the kit one message (push adapters). */
@@ -137,8 +145,16 @@ export interface TransportDriver<D extends Delivery = Delivery> {
   ): Promise<Receiver<D>>;
   /** Resolves when the broker answers. */
   ping(): Promise<void>;
-  /** Reads the figures of `Transport.inspect` from the broker. */
-  inspect(topic: string, group: string | undefined): Promise<readonly QueueStats[]>;
+  /**
+   * Reads the figures of `Transport.inspect` from the broker, for `group` or, without one, for
+   * every durable group of `topic` the broker can list. `local` adds what this transport knows
+   * itself, for brokers that cannot tell: see {@link LocalGroups}.
+   */
+  inspect(
+    topic: string,
+    group: string | undefined,
+    local: LocalGroups,
+  ): Promise<readonly QueueStats[]>;
   /** Disconnects, after every subscription closed and publishes drained. Called once. */
   close(): Promise<void>;
 }
