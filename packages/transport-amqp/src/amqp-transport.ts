@@ -76,11 +76,11 @@ export function createAmqpTransport(options: AmqpTransportOptions = {}): Transpo
     const deadline = Date.now() + publishTimeoutMs;
     let link: AmqpLink | undefined;
     const transient = (error: unknown) => link?.open === false || isConnectionLoss(error);
-    return retryTransient(
-      async () => work((link = await connection.acquire(deadline))),
-      transient,
-      publishTimeoutMs,
-    );
+    const attempt = async () => {
+      link = await connection.acquire(deadline);
+      return work(link);
+    };
+    return retryTransient(attempt, transient, publishTimeoutMs);
   }
 
   return defineTransport<AmqpDelivery>({
