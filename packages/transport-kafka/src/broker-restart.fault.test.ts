@@ -1,14 +1,14 @@
 import { describeBrokerRestartContract, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
-import { crashBroker, probeScriptedBroker, startBroker } from './broker-control.js';
-import { createKafkaTransport } from './index.js';
+import { crashBroker, probeScriptedBroker, startBroker } from '../test/broker-control.js';
 import {
   createTestKafka,
   deleteTopics,
   probeKafka,
   TEST_BROKERS,
   testTransportOptions,
-} from './test-broker.js';
+} from '../test/test-broker.js';
+import { createKafkaTransport } from './index.js';
 
 const available =
   (await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka)) &&

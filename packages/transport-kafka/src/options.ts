@@ -1,4 +1,4 @@
-import { PlaytallyError } from '@playtally/transport';
+import { type Logger, PlaytallyError, silentLogger } from '@playtally/transport';
 import type { Kafka } from 'kafkajs';
 
 /** How much kafkajs itself logs (to the console). */
@@ -58,6 +58,8 @@ export interface KafkaTransportOptions {
   idempotent?: boolean;
   /** kafkajs' own console logging. @default 'error' */
   logLevel?: KafkaLogLevel;
+  /** Receives dead letters, commit failures and lost consumers. @default silentLogger */
+  logger?: Logger;
 }
 
 /** {@link KafkaTransportOptions} with defaults applied. */
@@ -77,6 +79,7 @@ export interface ResolvedKafkaOptions {
   readonly maxBatchBytes: number;
   readonly idempotent: boolean;
   readonly logLevel: KafkaLogLevel;
+  readonly logger: Logger;
 }
 
 /** Applies defaults and rejects nonsense with `PlaytallyError('CONFIG_INVALID')`. */
@@ -97,6 +100,7 @@ export function resolveKafkaOptions(options: KafkaTransportOptions): ResolvedKaf
     maxBatchBytes: options.maxBatchBytes ?? 1_000_000,
     idempotent: options.idempotent ?? false,
     logLevel: options.logLevel ?? 'error',
+    logger: options.logger ?? silentLogger,
   };
   const positive = [
     'partitions',

@@ -24,6 +24,8 @@ export interface TopicAdmin {
   deleteGroup(groupId: string): Promise<void>;
   /** Resolves when the cluster answers a metadata request. */
   ping(): Promise<void>;
+  /** The connected kafkajs admin client, for reads this interface does not cover. */
+  client(): Promise<Admin>;
   /** Disconnects the admin client. */
   close(): Promise<void>;
 }
@@ -96,12 +98,14 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
       assertTopicName(topic);
       let pending = topics.get(topic);
       if (!pending) {
-        pending = retryTransient(() => createTopic(topic), isRetriable, options.subscribeTimeoutMs).catch(
-          (error: unknown) => {
-            topics.delete(topic);
-            throw transportError(`could not create topic "${topic}"`, error, { topic });
-          },
-        );
+        pending = retryTransient(
+          () => createTopic(topic),
+          isRetriable,
+          options.subscribeTimeoutMs,
+        ).catch((error: unknown) => {
+          topics.delete(topic);
+          throw transportError(`could not create topic "${topic}"`, error, { topic });
+        });
         topics.set(topic, pending);
       }
       return pending;
@@ -110,13 +114,17 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
       await connected();
       const groupId = kafkaGroupId(topic, group);
       try {
-        await retryTransient(async () => {
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          if (committed?.partitions.some(({ offset }) => offset !== '-1')) return;
-          const offsets = await admin.fetchTopicOffsets(topic);
-          const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
-          await commitGroupOffsets(kafka, groupId, topic, partitions);
-        }, isRetriable, options.subscribeTimeoutMs);
+        await retryTransient(
+          async () => {
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            if (committed?.partitions.some(({ offset }) => offset !== '-1')) return;
+            const offsets = await admin.fetchTopicOffsets(topic);
+            const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
+            await commitGroupOffsets(kafka, groupId, topic, partitions);
+          },
+          isRetriable,
+          options.subscribeTimeoutMs,
+        );
       } catch (error) {
         // A member joined meanwhile: the group exists, and its members decide its offsets.
         const { groups } = await admin.describeGroups([groupId]).catch(() => ({ groups: [] }));
@@ -150,6 +158,10 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       }
+    },
+    async client() {
+      await connected();
+      return admin;
     },
     async ping() {
       try {
