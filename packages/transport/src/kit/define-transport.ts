@@ -34,22 +34,21 @@ const ignore = (): void => {};
  *
  * @example
  * ```ts
- * import { defineTransport } from '@playtally/transport';
- * const topics = new Map<string, ((message: { attributes: Record<string, string>; body: string | Uint8Array }) => void)[]>();
- * // A toy broker: fan-out to the handlers in this process, nothing kept, nothing to acknowledge.
+ * import { type Delivery, defineTransport } from '@playtally/transport';
+ * // A toy broker: fan-out inside one process, nothing kept, nothing to acknowledge.
+ * const listeners = new Map<string, Set<(delivery: Delivery) => void>>();
+ * const bytes = (body: string | Uint8Array) => (typeof body === 'string' ? new TextEncoder().encode(body) : body);
  * export const createToyTransport = () =>
  *   defineTransport({
  *     name: 'toy',
- *     capabilities: { orderedByKey: false, survivesBrokerRestart: false, distributed: false },
- *     async publish(topic, message) {
- *       for (const listener of topics.get(topic) ?? []) listener(message);
+ *     capabilities: { orderedByKey: true, survivesBrokerRestart: false, distributed: false },
+ *     async publish(topic, { attributes, body }, key) {
+ *       for (const push of listeners.get(topic) ?? []) push({ message: { attributes, body: bytes(body) }, key, attempt: 1 });
  *     },
  *     async ensure() {},
  *     async receive(topic, _options, { push }) {
- *       const listener = (message: { attributes: Record<string, string>; body: string | Uint8Array }) =>
- *         push({ message: { attributes: message.attributes, body: new TextEncoder().encode(String(message.body)) }, key: undefined, attempt: 1 });
- *       topics.set(topic, [...(topics.get(topic) ?? []), listener]);
- *       return { ack() {}, async close() { topics.set(topic, (topics.get(topic) ?? []).filter((l) => l !== listener)); } };
+ *       listeners.set(topic, (listeners.get(topic) ?? new Set()).add(push));
+ *       return { ack() {}, close: async () => void listeners.get(topic)?.delete(push) };
  *     },
  *     async ping() {},
  *     async inspect() { return []; },
