@@ -27,27 +27,6 @@ afterEach(async () => {
 });
 
 describe.skipIf(!available)('redis transport lifecycle', () => {
-  it('closes a subscription that was still opening when the transport closed', async () => {
-    const { client, connections } = namedClient();
-    const topic = `redis.opening.${randomBytes(4).toString('hex')}`;
-    topics.push(topic);
-    try {
-      const transport = createRedisTransport({ client });
-      const opening = transport
-        .subscribe(topic, async () => {}, { group: 'late' })
-        .catch((e: unknown) => e);
-      await transport.close();
-      const error = await opening;
-      expect(isPlaytallyError(error, 'TRANSPORT_CLOSED')).toBe(true);
-      // Only the application's own connection is left: the reader was closed.
-      await vi.waitFor(async () => expect(await connections()).toBe(1), { timeout: 5000 });
-      const groups = (await client.call('XINFO', 'GROUPS', topic)) as unknown[][];
-      expect(groups.map((group) => group[3])).toEqual([0]);
-    } finally {
-      client.disconnect();
-    }
-  });
-
   it('closes the reader connection of a subscription that opened after subscribe timed out', async () => {
     const { client, connections } = namedClient();
     const topic = `redis.slow-open.${randomBytes(4).toString('hex')}`;

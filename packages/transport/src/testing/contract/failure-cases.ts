@@ -113,7 +113,7 @@ export function failureCases(ctx: ContractContext): void {
       [DEAD_LETTER_ATTRIBUTES.reason]: 'this order can never be billed',
       [DEAD_LETTER_ATTRIBUTES.attempts]: '1',
     });
-    await sleep(ctx.quietMs);
+    await expectSettled(transport, topic, group, ctx.timeoutMs);
     expect(attempts).toEqual([1]);
   });
 
