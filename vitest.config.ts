@@ -31,6 +31,7 @@ export default defineConfig({
             'packages/*/src/**/*.test.ts',
             'packages/*/test/**/*.test.ts',
             'examples/*/test/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           exclude: ['**/*.fault.test.ts', '**/*.browser.test.ts', '**/node_modules/**'],
         },

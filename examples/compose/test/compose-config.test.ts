@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireService } from '@playtally/transport/testing';
@@ -69,4 +69,24 @@ describe.skipIf(!available)('compose stacks', () => {
     expect(withoutUrl[1]).toEqual(withoutUrl[0]);
     expect(withoutUrl[2]).toEqual(withoutUrl[0]);
   });
+});
+
+describe('compose files', () => {
+  it.each(stacks)('%s has no obsolete top-level version key', async (stack) => {
+    const document = parse(await readFile(join(composeDir, stack, 'docker-compose.yml'), 'utf8'));
+    expect(Object.keys(document)).not.toContain('version');
+  });
+
+  it.each(stacks)(
+    '%s: .env.example sets the TRANSPORT_URL the stack uses by default',
+    async (stack) => {
+      const dir = join(composeDir, stack);
+      const example = await readFile(join(dir, '.env.example'), 'utf8');
+      const fromExample = /^TRANSPORT_URL=(.+)$/m.exec(example)?.[1];
+      const compose = await readFile(join(dir, 'docker-compose.yml'), 'utf8');
+      const fallback = /TRANSPORT_URL: "\$\{TRANSPORT_URL:-([^}]+)\}"/.exec(compose)?.[1];
+      expect(fromExample).toBeDefined();
+      expect(fromExample).toBe(fallback);
+    },
+  );
 });

@@ -1,7 +1,6 @@
-import { PlaytallyError } from '@playtally/core';
+import { PlaytallyError, parseByteSize } from '@playtally/core';
 import { redactUrl } from '@playtally/transport';
 import { z } from 'zod';
-import { parseByteSize } from './sizes.js';
 
 /** How the process runs: API and worker together, or one of them. */
 export type Mode = 'all' | 'api' | 'worker';

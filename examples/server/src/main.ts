@@ -4,6 +4,9 @@ import { pino } from 'pino';
 import { loadConfig, parseMode } from './config.js';
 import { startServer } from './server.js';
 
+/** Signals closer together than this are one request to stop. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 /**
  * `node dist/main.js [all|api|worker]`: configuration from the environment (see README).
  *
@@ -30,18 +33,29 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, mode, logger);
   } catch (error) {
-    const message = isPlaytallyError(error) ? error.message : String(error);
-    logger.fatal({ err: error }, `could not start: ${message}`);
+    // A PlaytallyError's message already says what failed and why, in one sentence; pino's
+    // error serializer would append every cause's message to it again.
+    if (isPlaytallyError(error)) {
+      logger.fatal(
+        { code: error.code, details: error.details },
+        `could not start: ${error.message}`,
+      );
+    } else {
+      logger.fatal({ err: error }, `could not start: ${String(error)}`);
+    }
     process.exit(1);
   }
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // Under `pnpm start`, one Ctrl-C arrives twice: from the terminal, and forwarded by pnpm
+      // to the script it runs. Only a later signal means "stop waiting".
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     // Past the shutdown timeout plus a margin, something is stuck: leave anyway.
     setTimeout(() => {

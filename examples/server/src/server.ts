@@ -54,14 +54,16 @@ export async function startServer(
   const stores = await createSqlStores({ url: config.databaseUrl });
   const transport = await createTransport(config.transportUrl, {
     importModule: (specifier) => import(specifier),
+    logger: logger.child({ component: 'transport' }),
   }).catch(async (error: unknown) => {
     await stores.close();
     throw error;
   });
   const blobs = createFsBlobStore({ directory: storageDir });
   const topics = topicNames(config.topicPrefix);
+  // The caller's logger carries the mode (main.ts binds it to every line): not repeated here.
   logger.info(
-    { mode, transport: redactUrl(config.transportUrl), database: stores.dialect, storageDir },
+    { transport: redactUrl(config.transportUrl), database: stores.dialect, storageDir },
     'starting playtally',
   );
   const swept = await sweepStaleBlobWrites(storageDir);
@@ -108,7 +110,6 @@ export async function startServer(
     }
     if (!transport.capabilities.distributed && mode !== 'all') {
       logger.warn(
-        { mode },
         `${config.transportUrl} lives inside one process: a separate ${mode === 'api' ? 'worker' : 'API'} cannot reach this one; use a broker or mode all`,
       );
     }
@@ -146,7 +147,7 @@ export async function startServer(
     throw error;
   }
 
-  logger.info({ mode, url }, 'playtally ready');
+  logger.info({ url }, 'playtally ready');
   let closing: Promise<void> | undefined;
   return {
     url,

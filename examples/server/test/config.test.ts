@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseMode } from '../src/config.js';
-import { parseByteSize } from '../src/sizes.js';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults when nothing is set', () => {
@@ -84,14 +83,13 @@ describe('parseMode', () => {
   });
 });
 
-describe('parseByteSize', () => {
-  it('reads bytes, decimal and binary units', () => {
-    expect(parseByteSize('1048576')).toBe(1048576);
-    expect(parseByteSize('256MiB')).toBe(256 * 1024 ** 2);
-    expect(parseByteSize('1 GB')).toBe(1e9);
-    expect(parseByteSize('64k')).toBe(65536);
-    expect(parseByteSize('1.5KiB')).toBe(1536);
-    expect(parseByteSize('12 parsecs')).toBeUndefined();
-    expect(parseByteSize('-1')).toBeUndefined();
+describe('sizes in settings', () => {
+  it('follow the same convention as the CLI: MB and a bare m are 10^6 bytes, MiB is 2^20', () => {
+    const sizes = (value: string) =>
+      loadConfig({ MAX_UPLOAD_BYTES: value, MEMORY_BUDGET: value }).maxUploadBytes;
+    expect(sizes('256m')).toBe(256_000_000);
+    expect(sizes('256MB')).toBe(256_000_000);
+    expect(sizes('256MiB')).toBe(256 * 1024 ** 2);
+    expect(sizes('1048576')).toBe(1_048_576);
   });
 });

@@ -1,5 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +10,11 @@ import { connectEvents } from './live-events.js';
 
 const run = promisify(execFile);
 const repository = fileURLToPath(new URL('../../..', import.meta.url));
-const built = ['core', 'http', 'store-sql'].every((name) =>
-  existsSync(join(repository, 'packages', name, 'dist', 'index.js')),
-);
 
 /**
- * What `pnpm start` at the repository root runs once the packages are built (`pnpm build`,
- * done by `pnpm test` before the tests): the server package's `start` script, which builds the
- * server and runs `node dist/main.js all` with the embedded defaults.
+ * What a person runs: `pnpm start` at the repository root (here from another directory, with
+ * `--dir`), which builds what is missing or stale and runs the server with the embedded
+ * defaults in the same process. The packages are built already (`pnpm test` builds them first).
  */
 describe('pnpm start (API and worker in one process, embedded defaults)', () => {
   let directory: string;
@@ -27,12 +23,10 @@ describe('pnpm start (API and worker in one process, embedded defaults)', () => 
   let url: string;
 
   beforeAll(async () => {
-    if (!built)
-      throw new Error('the packages are not built: run `pnpm build` first (as `pnpm test` does)');
     directory = await mkdtemp(join(tmpdir(), 'playtally-start-'));
     // A fresh environment: no INIT_CWD inherited, so pnpm records this directory as the one
     // the command was started from, as when a person types `pnpm start` here.
-    child = spawn('pnpm', ['--dir', repository, '--filter', '@playtally/example-server', 'start'], {
+    child = spawn('pnpm', ['--dir', repository, 'start'], {
       cwd: directory,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0' },
       detached: true,
@@ -99,16 +93,51 @@ describe('pnpm start (API and worker in one process, embedded defaults)', () => 
     expect((await stat(join(directory, 'data', 'blobs', 'results'))).isDirectory()).toBe(true);
   });
 
-  it('shuts down gracefully on SIGTERM, even with a browser watching its events', async () => {
+  it('says what it built, or that everything was up to date', () => {
+    expect(output).toMatch(/^start: (built @playtally\/|\d+ packages up to date)/m);
+    expect(output).toContain('start: starting the server (all)');
+  });
+
+  it('logs each field once per line', () => {
+    const lines = output.split('\n').filter((line) => line.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const keys = [...line.matchAll(/[{,]"([^"]+)":/g)].map((match) => match[1]);
+      expect(new Set(keys).size, line).toBe(keys.length);
+    }
+  });
+
+  it('a second start finds everything built and serves at once', async () => {
+    const second = spawn('pnpm', ['--dir', repository, 'start'], {
+      cwd: directory,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    second.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    second.stderr.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => second.once('exit', resolve));
+    while (!text.includes('"msg":"playtally ready"') && second.exitCode === null)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(text).toMatch(/start: \d+ packages up to date, nothing to build/);
+    second.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('stops quietly with exit code 0 on Ctrl-C, even with a browser watching its events', async () => {
     const watcher = await connectEvents(url);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    // The server process itself (pnpm and its shell are only its parents), as a process
-    // manager would stop it.
-    const pid = Number(/"pid":(\d+)[^\n]*"msg":"playtally ready"/.exec(output)?.[1]);
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid, 'SIGTERM');
+    const before = output.length;
+    // Ctrl-C in a terminal signals the whole foreground process group: pnpm and the server.
+    process.kill(-(child.pid ?? 0), 'SIGINT');
     expect(await exited).toBe(0);
-    expect(output).toContain('"msg":"playtally stopped"');
+    const after = output.slice(before);
+    expect(after).toContain('"msg":"playtally stopped"');
+    expect(after).not.toMatch(/ELIFECYCLE|ERR_PNPM|second signal|Command failed/);
     watcher.close();
   });
 });

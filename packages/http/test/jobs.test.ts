@@ -66,7 +66,7 @@ describe('POST /v1/jobs', () => {
     const response = await harness.request('/v1/jobs', { method: 'POST', body: form });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
-      error: { code: 'INVALID_INPUT', message: 'the form has no file in field "file"' },
+      error: { code: 'VALIDATION_FAILED', message: 'the form has no file in field "file"' },
     });
   });
 
@@ -74,7 +74,7 @@ describe('POST /v1/jobs', () => {
     harness = await createHarness();
     const response = await harness.request('/v1/jobs', { method: 'POST' });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as ErrorBody).error.code).toBe('INVALID_INPUT');
+    expect(((await response.json()) as ErrorBody).error.code).toBe('VALIDATION_FAILED');
   });
 
   it('answers 415 for a body that is neither a form nor CSV', async () => {

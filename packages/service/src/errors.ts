@@ -1,4 +1,5 @@
 export {
+  describeConnectionError,
   errorMessage,
   isPlaytallyError,
   PlaytallyError,

@@ -82,12 +82,38 @@ function migrations(postgres: boolean): Record<string, Migration> {
  */
 export async function migrateDatabase(db: Kysely<Database>): Promise<readonly string[]> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  if (!postgres) return migrateOn(db, false);
+  // Kysely's own lock lives in a table that the first migration run creates, and processes
+  // starting together on an empty schema race to create it ("relation … does not exist").
+  // A session-level advisory lock, held on one connection around the whole run, serialises
+  // them before any table exists.
+  return db.connection().execute(async (connection) => {
+    // One lock per schema: databases holding several playtally schemas migrate them in parallel.
+    await sql`select pg_advisory_lock(${LOCK_KEY})`.execute(connection);
+    try {
+      return await migrateOn(connection, true);
+    } finally {
+      await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(connection);
+    }
+  });
+}
+
+/** The advisory lock key of playtally's migrations in the connection's current schema. */
+const LOCK_KEY = sql`hashtext('playtally.migrations:' || current_schema())`;
+
+async function migrateOn(db: Kysely<Database>, postgres: boolean): Promise<readonly string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(postgres) };
+  // Without a schema, Kysely looks for its bookkeeping tables in every schema of the database:
+  // another playtally schema's tables would count, and ours would never be created.
+  const schema = postgres
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined;
   const migrator = new Migrator({
     db,
     provider,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {

@@ -57,6 +57,19 @@ describe.skipIf(!available)('postgres stores', () => {
   });
 
   describe('createPostgresStores', () => {
+    it('lets several processes migrate one empty schema at once, each migration applied once', async () => {
+      // Another playtally schema in the same database must not be mistaken for this one.
+      const neighbour = await createPostgresStores({ connectionString: (await freshSchema()).url });
+      await neighbour.close();
+      const { url, schema } = await freshSchema();
+      const opened = await Promise.all(
+        Array.from({ length: 4 }, () => createPostgresStores({ connectionString: url })),
+      );
+      const applied = await admin.query(`select name from ${schema}.playtally_migration`);
+      expect(applied.rows.map((row) => row.name)).toEqual(['001-initial']);
+      for (const stores of opened) await stores.close();
+    });
+
     it('creates its tables in the schema the connection names', async () => {
       const { schema, url } = await freshSchema();
       const stores = await createPostgresStores({ connectionString: url });

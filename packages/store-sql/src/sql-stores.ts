@@ -1,5 +1,6 @@
 import { type JobStore, type MessageStore, PlaytallyError } from '@playtally/service';
 import { type Kysely, sql } from 'kysely';
+import { connectionFailure } from './connection-failure.js';
 import type { Database } from './database.js';
 import { migrateDatabase } from './migrations.js';
 import { createSqlJobStore } from './sql-job-store.js';
@@ -56,8 +57,13 @@ export async function openSqlStores(
     await migrateDatabase(db);
   } catch (error) {
     await db.destroy().catch(() => {});
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PlaytallyError('STORE_ERROR', `Cannot open the ${label}: ${reason}`, {
+    // One sentence: the migration's own wording only when it got as far as the database.
+    const unreachable = connectionFailure(error);
+    const message =
+      unreachable === undefined
+        ? `Cannot open the ${label}: ${error instanceof Error ? error.message : String(error)}`
+        : `Cannot connect to the ${label}: ${unreachable}`;
+    throw new PlaytallyError('STORE_ERROR', message, {
       cause: error,
       details: { dialect, location },
     });

@@ -6,10 +6,27 @@ import {
   PlaytallyError,
   redactUrl,
   sleepUnlessAborted,
+  unreachableMessage,
 } from '@playtally/transport';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { declareTopic } from './amqp-topology.js';
 import type { AmqpTransportOptions } from './amqp-transport.js';
+
+/**
+ * Why RabbitMQ refused to open a connection, when it did: its handshake error is a bare `Error`
+ * whose message alone says what happened (amqplib sets no code on it). `undefined` for any
+ * other failure (a broker not reachable yet), which is worth retrying.
+ */
+export function loginRefusal(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (/ACCESS[-_]REFUSED/.test(message)) {
+    return 'refused the login: authentication refused (check the user name and password in the URL)';
+  }
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
+    return 'refused the connection: no access to its virtual host (does it exist, may the user open it?)';
+  }
+  return undefined;
+}
 
 /** AMQP reply codes that close the whole connection (connection-forced, frame and server errors). */
 const CONNECTION_REPLY_CODES = new Set([320, 501, 502, 503, 504, 505, 506, 530, 540, 541]);
@@ -34,8 +51,8 @@ export function isConnectionLoss(error: unknown): boolean {
 export class AmqpLink {
   /** False once the connection has closed; the link is then never used again. */
   open = true;
-  private publisher: Promise<ConfirmChannel> | undefined;
-  private topology: Promise<Channel> | undefined;
+  private readonly publisherChannel = lazyChannel(() => this.model.createConfirmChannel());
+  private readonly topology = lazyChannel(() => this.model.createChannel());
   private readonly exchanges = new Map<string, Promise<void>>();
   private drained: Promise<void> | undefined;
 
@@ -92,32 +109,27 @@ export class AmqpLink {
    * channel) never takes publishes down with it. The channel is recreated when it closes.
    */
   async withTopologyChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
-    this.topology ??= this.openChannel(
-      () => this.model.createChannel(),
-      () => (this.topology = undefined),
-    );
-    return work(await this.topology);
+    return work(await this.topology());
   }
+}
 
-  private publisherChannel(): Promise<ConfirmChannel> {
-    this.publisher ??= this.openChannel(
-      () => this.model.createConfirmChannel(),
-      () => (this.publisher = undefined),
-    );
-    return this.publisher;
-  }
-
-  /** Opens a channel, forgotten (to be opened again) when it closes or fails to open. */
-  private openChannel<C extends Channel>(create: () => Promise<C>, forget: () => void): Promise<C> {
-    const opening = create().then((channel) => {
+/** A channel opened on first use, and opened again after it closed or failed to open. */
+function lazyChannel<C extends Channel>(create: () => Promise<C>): () => Promise<C> {
+  let current: Promise<C> | undefined;
+  const forget = () => {
+    current = undefined;
+  };
+  return () => {
+    if (current !== undefined) return current;
+    current = create().then((channel) => {
       // Channel errors reject the operation that caused them; the close is what matters here.
       channel.on('error', () => {});
       channel.once('close', forget);
       return channel;
     });
-    opening.catch(forget);
-    return opening;
-  }
+    current.catch(forget);
+    return current;
+  };
 }
 
 /** The transport's connection: a live {@link AmqpLink} on demand. */
@@ -137,9 +149,13 @@ export function createAmqpConnection(
   const deadlines = createDeadlines();
   let link: AmqpLink | undefined;
   let connecting: Promise<AmqpLink> | undefined;
+  /** A connection was up once: later failures are reconnects. */
   let adopted = false;
+  /** Why the last attempt to connect failed, for the message when no attempt succeeds in time. */
+  let lastError: unknown;
 
   function adopt(model: ChannelModel): AmqpLink {
+    adopted = true;
     const current = new AmqpLink(model);
     model.on('error', (error: unknown) => logger.warn({ err: error }, 'amqp: connection error'));
     model.once('close', () => {
@@ -162,18 +178,28 @@ export function createAmqpConnection(
       if (stopped.signal.aborted)
         throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
       if (options.connection !== undefined) {
-        if (adopted)
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            'amqp: the connection the application supplied has closed',
-          );
-        adopted = true;
+        const supplied = 'amqp: the connection the application supplied has closed';
+        if (adopted) throw new PlaytallyError('TRANSPORT_ERROR', supplied);
         return adopt(options.connection);
       }
       try {
         const clientProperties = { connection_name: options.connectionName ?? 'playtally' };
         return adopt(await amqp.connect(url, { clientProperties }));
       } catch (error) {
+        // A refused login or virtual host will not fix itself: say so at once, unless it
+        // happens on a reconnect, where the broker may be restarting with its users not loaded yet.
+        const refusal = adopted ? undefined : loginRefusal(error);
+        if (refusal !== undefined) {
+          throw new PlaytallyError(
+            'TRANSPORT_ERROR',
+            `amqp: RabbitMQ at ${redactUrl(url)} ${refusal}`,
+            {
+              cause: error,
+              details: { url: redactUrl(url) },
+            },
+          );
+        }
+        lastError = error;
         const delay = backoffDelay(attempt, options.reconnect);
         logger.warn(
           { err: error, url: redactUrl(url), retryInMs: delay },
@@ -196,11 +222,16 @@ export function createAmqpConnection(
     /** The live link, connecting or waiting for a reconnect until `deadline` (epoch ms). */
     async acquire(deadline: number): Promise<AmqpLink> {
       if (link?.open) return link;
+      const timeoutMs = Math.max(0, deadline - Date.now());
       const noConnection = () =>
-        new PlaytallyError('TRANSPORT_ERROR', `amqp: no connection to ${redactUrl(url)} in time`, {
-          details: { url: redactUrl(url) },
-        });
-      return deadlines.race(connect(), Math.max(0, deadline - Date.now()), noConnection);
+        new PlaytallyError(
+          'TRANSPORT_ERROR',
+          `amqp: ${unreachableMessage('RabbitMQ', url, lastError, timeoutMs)}`,
+          {
+            details: { url: redactUrl(url) },
+          },
+        );
+      return deadlines.race(connect(), timeoutMs, noConnection);
     },
     /** Closes the link (unless the application owns it) and stops reconnecting. */
     async close(): Promise<void> {

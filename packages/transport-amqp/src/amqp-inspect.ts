@@ -18,21 +18,21 @@ export async function inspectQueues(
 ): Promise<QueueStats[]> {
   const stats: QueueStats[] = [];
   for (const group of groups) {
-    const queue = groupQueueName(topic, group);
     const channel = await model.createChannel();
     channel.on('error', () => {}); // a missing queue: reported by the rejected checkQueue below
     try {
-      const { messageCount, consumerCount } = await channel.checkQueue(queue);
-      const deadLetters = isDeadLetterTopic(topic)
-        ? { messageCount: 0 }
+      const queue = await channel.checkQueue(groupQueueName(topic, group));
+      const dead = isDeadLetterTopic(topic)
+        ? undefined
         : await channel.checkQueue(groupQueueName(deadLetterTopic(topic), group));
+      const { messageCount: ready, consumerCount: consumers } = queue;
       stats.push({
         topic,
         group,
-        ready: messageCount,
+        ready,
         inFlight: held(group),
-        consumers: consumerCount,
-        deadLetters: deadLetters.messageCount,
+        consumers,
+        deadLetters: dead?.messageCount ?? 0,
       });
       await channel.close();
     } catch (error) {

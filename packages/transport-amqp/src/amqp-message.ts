@@ -25,20 +25,15 @@ export function encodeAmqpMessage(
   if (key !== undefined) headers[KEY_HEADER] = key;
   if (attempt !== undefined && attempt > 1) headers[ATTEMPT_HEADER] = attempt;
   const { body } = message;
-  return {
-    content:
-      typeof body === 'string'
-        ? Buffer.from(body)
-        : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-    options: {
-      persistent: true,
-      headers,
-      ...(message.attributes.datacontenttype === undefined
-        ? {}
-        : { contentType: message.attributes.datacontenttype }),
-      ...(message.attributes.id === undefined ? {} : { messageId: message.attributes.id }),
-    },
-  };
+  const { datacontenttype: contentType, id: messageId } = message.attributes;
+  const content =
+    typeof body === 'string'
+      ? Buffer.from(body)
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const options: Options.Publish = { persistent: true, headers };
+  if (contentType !== undefined) options.contentType = contentType;
+  if (messageId !== undefined) options.messageId = messageId;
+  return { content, options };
 }
 
 /**

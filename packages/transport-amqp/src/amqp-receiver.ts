@@ -15,7 +15,6 @@ interface Attachment {
   readonly channel: Channel;
   readonly link: AmqpLink;
   queue: string;
-  consumerTag: string;
   closed: boolean;
 }
 
@@ -53,9 +52,10 @@ export async function openAmqpReceiver(
     logger.warn({ err: error, topic, group: options.group }, `amqp: ${what} failed`);
   const link = await init.link;
   const channel = await link.model.createChannel();
-  const current: Attachment = { channel, link, queue: '', consumerTag: '', closed: false };
+  const current: Attachment = { channel, link, queue: '', closed: false };
   let stopping = false;
   let live = false;
+  let consumerTag = '';
   channel.on('error', warn('the consumer channel'));
   channel.once('close', () => {
     current.closed = true;
@@ -74,7 +74,7 @@ export async function openAmqpReceiver(
       if (message === null) return void channel.close().catch(warn('closing a cancelled channel'));
       init.sink.push({ ...decodeAmqpMessage(message), raw: message, attachment: current });
     });
-    current.consumerTag = consumer.consumerTag;
+    consumerTag = consumer.consumerTag;
     live = true;
   } catch (error) {
     await channel.close().catch(warn('closing a channel that failed to attach'));
@@ -101,7 +101,7 @@ export async function openAmqpReceiver(
 
     async stop() {
       stopping = true;
-      if (!current.closed) await channel.cancel(current.consumerTag);
+      if (!current.closed) await channel.cancel(consumerTag);
     },
 
     async close() {

@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createBatchingProducer } from './batching-producer.js';
 import { toKafkaMessage } from './headers-codec.js';
 import { inspectGroups } from './kafka-inspect.js';
+import { kafkaLogCreator } from './kafka-log.js';
 import { openKafkaReceiver } from './kafka-receiver.js';
 import { type KafkaLogLevel, type KafkaTransportOptions, resolveKafkaOptions } from './options.js';
 import type { KafkaDelivery } from './partition-lanes.js';
@@ -44,6 +45,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
       clientId: resolved.clientId,
       brokers: [...resolved.brokers],
       logLevel: LOG_LEVELS[resolved.logLevel],
+      ...(options.logger ? { logCreator: kafkaLogCreator(options.logger) } : {}),
     });
   const admin = createTopicAdmin(kafka, resolved);
   const producer = createBatchingProducer(kafka, resolved, admin.partitionsOf);

@@ -1,7 +1,7 @@
 import { type Logger, PlaytallyError, silentLogger } from '@playtally/transport';
 import type { Kafka } from 'kafkajs';
 
-/** How much kafkajs itself logs (to the console). */
+/** How much kafkajs itself logs. */
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
 /**
@@ -16,7 +16,7 @@ export interface KafkaTransportOptions {
   /**
    * A kafkajs client the caller owns. The transport creates its producer, admin and consumers
    * from it and disconnects only those on close. `brokers`, `url`, `clientId` and `logLevel`
-   * are then ignored.
+   * are then ignored, and `logger` receives only the transport's own lines.
    */
   kafka?: Kafka;
   /** Client id sent to the broker; also prefixes ephemeral group ids. @default 'playtally' */
@@ -56,9 +56,13 @@ export interface KafkaTransportOptions {
    * @default false
    */
   idempotent?: boolean;
-  /** kafkajs' own console logging. @default 'error' */
+  /** How much kafkajs logs. @default 'error' */
   logLevel?: KafkaLogLevel;
-  /** Receives dead letters, commit failures and lost consumers. @default silentLogger */
+  /**
+   * Receives the transport's own lines (dead letters, commit failures, lost consumers) and
+   * kafkajs' lines at their own levels (pino or any `Logger`); without it the transport is
+   * silent and kafkajs prints to the console in its own format. @default undefined
+   */
   logger?: Logger;
 }
 

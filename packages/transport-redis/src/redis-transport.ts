@@ -10,6 +10,7 @@ import {
   redactUrl,
   silentLogger,
   type Transport,
+  unreachableMessage,
 } from '@playtally/transport';
 import { Redis } from 'ioredis';
 import { BlockingReader } from './redis-blocking-reader.js';
@@ -94,14 +95,21 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
       maxRetriesPerRequest: null,
       connectionName: 'playtally',
     });
+  /** Why the connection last failed, for the message of an operation that times out meanwhile. */
+  let connectionError: unknown;
   if (options.client === undefined) {
-    commands.on('error', (error: unknown) =>
-      logger.warn({ err: error, url: redactUrl(url) }, 'redis: connection error'),
-    );
+    commands.on('error', (error: unknown) => {
+      connectionError = error;
+      logger.warn({ err: error, url: redactUrl(url) }, 'redis: connection error');
+    });
+    commands.on('ready', () => {
+      connectionError = undefined;
+    });
   }
   const deadlines = createDeadlines();
   const streamKey = (topic: string) => keyPrefix + topic;
-  const timedOut = () => new Error(`no answer within ${publishTimeoutMs} ms`);
+  const timedOut = () =>
+    new Error(unreachableMessage('Redis', url, connectionError, publishTimeoutMs));
 
   async function ensureGroup(topic: string, group: string): Promise<void> {
     await createGroup(commands, streamKey(topic), group, '$');

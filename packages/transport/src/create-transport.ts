@@ -1,5 +1,6 @@
 import { PlaytallyError } from '@playtally/core';
 import { loadAdapter } from './import-adapter.js';
+import type { Logger } from './logger.js';
 import { createMemoryTransport, type MemoryTransportOptions } from './memory/memory-transport.js';
 import { redactUrl } from './redact-url.js';
 import type { Transport } from './transport.js';
@@ -15,6 +16,11 @@ export interface CreateTransportOptions {
   importModule?: (specifier: string) => Promise<unknown>;
   /** Options for `memory://`. */
   memory?: MemoryTransportOptions;
+  /**
+   * Where the adapter logs (connection trouble, its client library's own lines): pino or any
+   * {@link Logger}. @default silentLogger
+   */
+  logger?: Logger;
 }
 
 interface AdapterEntry {
@@ -94,7 +100,10 @@ export async function createTransport(
       { details: { package: adapter.packageName } },
     );
   }
-  return (await factory(adapter.options(url.trim()))) as Transport;
+  const adapterOptions = adapter.options(url.trim());
+  return (await factory(
+    options.logger ? { ...adapterOptions, logger: options.logger } : adapterOptions,
+  )) as Transport;
 }
 
 function kafkaBrokers(url: string): string[] {

@@ -1,5 +1,6 @@
 export * from './assert-open.js';
 export * from './cloud-event.js';
+export * from './connection-error.js';
 export * from './create-transport.js';
 export * from './dead-letter.js';
 export * from './delivery.js';

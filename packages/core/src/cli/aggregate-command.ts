@@ -7,6 +7,7 @@ import { aggregateCsv } from '../engine/aggregate-csv.js';
 import type { AggregateStatistics, InvalidRowPolicy } from '../engine/types.js';
 import { formatBytes, parseByteSize } from './byte-size.js';
 import { type CliCommand, type CliContext, ExitCode, UsageError } from './cli-command.js';
+import { counted } from './counted.js';
 import { createProgressBar } from './progress-bar.js';
 
 const USAGE = `Usage: playtally aggregate <file|-> [options]
@@ -93,7 +94,11 @@ async function openInput(
   if (path === '-') return { stream: context.stdin };
   const info = await stat(path);
   if (info.isDirectory())
-    throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+    throw Object.assign(new Error(`${path} is a directory`), {
+      code: 'EISDIR',
+      path,
+      syscall: 'read',
+    });
   return {
     stream: createReadStream(path, { highWaterMark: 1 << 20 }),
     ...(info.isFile() ? { size: info.size } : {}),
@@ -138,13 +143,13 @@ function report(statistics: AggregateStatistics, context: CliContext): void {
   if (context.stderr.isTTY) {
     const rate = durationMs > 0 ? `, ${formatBytes((bytesRead / durationMs) * 1000)}/s` : '';
     context.stderr.write(
-      `${rowsRead.toLocaleString('en-US')} rows → ${groupsWritten.toLocaleString('en-US')} groups in ${(durationMs / 1000).toFixed(1)} s${rate}\n`,
+      `${counted(rowsRead, 'row')} → ${counted(groupsWritten, 'group')} in ${(durationMs / 1000).toFixed(1)} s${rate}\n`,
     );
   }
   if (rowsRejected > 0) {
     const examples = rejectedExamples.map((row) => `  line ${row.line}: ${row.reason}\n`).join('');
     context.stderr.write(
-      `playtally: skipped ${rowsRejected.toLocaleString('en-US')} invalid rows, for example:\n${examples}`,
+      `playtally: skipped ${counted(rowsRejected, 'invalid row')}, for example:\n${examples}`,
     );
   }
 }

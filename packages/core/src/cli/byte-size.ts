@@ -1,29 +1,21 @@
+import { parseByteSize as parseSize } from '../sizes/byte-size.js';
 import { UsageError } from './cli-command.js';
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  kib: 1024,
-  m: 1e6,
-  mb: 1e6,
-  mib: 1024 ** 2,
-  g: 1e9,
-  gb: 1e9,
-  gib: 1024 ** 3,
-};
+export { formatBytes } from '../sizes/byte-size.js';
 
-/** Parses a byte size such as `256MiB`, `1.5GB` or `1048576`. */
+/**
+ * Parses a byte-size option such as `256MiB`, `1.5GB` or `1048576` with the one convention of
+ * the library's `parseByteSize` (`MB` and a bare `m` are 10^6 bytes, `MiB` is 2^20), or throws a
+ * usage error naming the option.
+ */
 export function parseByteSize(text: string, option: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined) {
+  const bytes = parseSize(text);
+  if (bytes === undefined) {
     throw new UsageError(
       `${option} must be a size such as 256MiB, 512MB or 1048576, got "${text}"`,
     );
   }
-  return Math.floor(Number(match[1]) * unit);
+  return bytes;
 }
 
 /** Parses a count such as `10M`, `20k`, `1e6` or `1_000_000`. */
@@ -38,17 +30,4 @@ export function parseCount(text: string, option: string): number {
     );
   }
   return value;
-}
-
-/** `1234567` → `1.2 MB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1e3) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1e3;
-  let unit = 0;
-  while (value >= 1e3 && unit < units.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }

@@ -44,6 +44,17 @@ describe('the progress bar', () => {
     expect(written()).not.toContain('ETA');
   });
 
+  it('puts its label first, and leaves rows out while none are counted (an upload)', async () => {
+    const { context: ctx, written } = context(true);
+    createProgressBar(ctx, { label: 'upload', totalBytes: 2000 }).update({
+      bytesRead: 1000,
+      rowsRead: 0,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written()).toMatch(/^\rupload {2}\[#{12}-{12}\]\s+50%/);
+    expect(written()).not.toContain('rows');
+  });
+
   it('stays silent when stderr is not a terminal', async () => {
     const { context: ctx, written } = context(false);
     const bar = createProgressBar(ctx, { totalBytes: 100 });

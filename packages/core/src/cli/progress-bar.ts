@@ -6,6 +6,8 @@ import type { CliContext } from './cli-command.js';
 export interface ProgressBarOptions {
   /** Input size in bytes, when known (a file); enables the percentage and the ETA. */
   totalBytes?: number;
+  /** A word in front of the bar, e.g. `upload` or `job`. */
+  label?: string;
 }
 
 /** Draws progress on one line of a terminal. */
@@ -33,7 +35,7 @@ export function createProgressBar(
     update({ bytesRead, rowsRead }) {
       const seconds = (performance.now() - startedAt) / 1000;
       const rate = seconds > 0 ? bytesRead / seconds : 0;
-      const parts: string[] = [];
+      const parts: string[] = options.label ? [options.label] : [];
       const total = options.totalBytes;
       if (total && total > 0) {
         const fraction = Math.min(1, bytesRead / total);
@@ -46,7 +48,7 @@ export function createProgressBar(
         parts.push(formatBytes(bytesRead));
       }
       parts.push(`${formatBytes(rate)}/s`);
-      parts.push(`${rowsRead.toLocaleString('en-US')} rows`);
+      if (rowsRead > 0) parts.push(`${rowsRead.toLocaleString('en-US')} rows`);
       if (total && rate > 0 && bytesRead < total)
         parts.push(`ETA ${formatDuration((total - bytesRead) / rate)}`);
       const line = parts.join('  ').slice(0, Math.max(20, (stderr.columns || 100) - 1));

@@ -1,5 +1,7 @@
 import { isPlaytallyError } from '../errors.js';
 import { type CliContext, ExitCode, UsageError } from './cli-command.js';
+import { ServerError } from './server-client.js';
+import { FILE_ERROR_CODES, parseArgsMessage, systemErrorMessage } from './system-error-message.js';
 
 const BAD_INPUT = new Set([
   'INVALID_ROW',
@@ -17,9 +19,17 @@ export function reportError(error: unknown, context: CliContext, command?: strin
     return ExitCode.Interrupted;
   }
   if (error instanceof UsageError || isParseArgsError(error)) {
-    say((error as Error).message);
+    say(
+      error instanceof UsageError
+        ? error.message
+        : parseArgsMessage(error as NodeJS.ErrnoException),
+    );
     say(`see: playtally ${command ? `${command} ` : ''}--help`);
     return ExitCode.Usage;
+  }
+  if (error instanceof ServerError) {
+    say(error.message);
+    return error.exitCode;
   }
   if (isPlaytallyError(error) && BAD_INPUT.has(error.code)) {
     say(`bad input: ${error.message}`);
@@ -28,8 +38,8 @@ export function reportError(error: unknown, context: CliContext, command?: strin
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   // The reader of our output went away (`playtally generate | head`): nothing left to do.
   if (code === 'EPIPE') return ExitCode.Ok;
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOSPC') {
-    say((error as Error).message);
+  if (code !== undefined && FILE_ERROR_CODES.has(code)) {
+    say(systemErrorMessage(error as NodeJS.ErrnoException));
     return ExitCode.Failure;
   }
   say(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -186,7 +186,7 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     });
   } else if (mediaType && RAW_CSV_TYPES.includes(mediaType)) {
     const body = c.req.raw.body;
-    if (!body) throw new PlaytallyError('INVALID_INPUT', 'the request has no body: send a CSV');
+    if (!body) throw new PlaytallyError('VALIDATION_FAILED', 'the request has no body: send a CSV');
     job = await deps.jobs.submit({
       source: body,
       filename: query.data.filename,
@@ -195,13 +195,15 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
     });
   } else if (!mediaType && (!c.req.raw.body || declaredBytes === 0)) {
     throw new PlaytallyError(
-      'INVALID_INPUT',
+      'VALIDATION_FAILED',
       'no file: send the CSV as multipart field "file" or as a text/csv body',
     );
   } else {
     throw new PlaytallyError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType || 'no content type'}`,
+      mediaType
+        ? `send the CSV as multipart/form-data (field "file") or as a text/csv body, not ${mediaType}`
+        : 'the request has no Content-Type: send the CSV as multipart/form-data (field "file") or as a text/csv body',
       { details: { contentType: mediaType ?? null } },
     );
   }

@@ -100,7 +100,9 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
   if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
     throw new PlaytallyError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `send the message as application/json, not ${mediaType || 'no content type'}`,
+      mediaType
+        ? `send the message as application/json, not ${mediaType}`
+        : 'the request has no Content-Type: send the message as application/json',
       { details: { contentType: mediaType || null } },
     );
   }

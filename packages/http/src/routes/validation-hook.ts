@@ -16,7 +16,14 @@ export const validationHook: Hook<any, Env, any, any> = (result, c) => {
   }));
   const summary = issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .map((issue) => {
+      const at = issue.path.join('.');
+      // "limit must be …" reads as a sentence; other messages follow their field's name.
+      if (!at) return issue.message;
+      return issue.message.startsWith('must ')
+        ? `${at} ${issue.message}`
+        : `${at}: ${issue.message}`;
+    })
     .join('; ');
   return errorBody(c, 400, 'VALIDATION_FAILED', `invalid ${result.target}: ${summary}`, {
     target: result.target,

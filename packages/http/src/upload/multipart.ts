@@ -21,7 +21,7 @@ export interface MultipartFileOptions<T> {
 /**
  * Streams a `multipart/form-data` request through busboy and hands the one file field to
  * `onFile` as a stream. Other files are discarded; text fields are small (4 KiB each). Rejects
- * with `INVALID_INPUT` when the form is malformed or has no file, and with whatever `onFile`
+ * with `VALIDATION_FAILED` when the form is malformed or has no file, and with whatever `onFile`
  * rejects with (then the rest of the body is not read).
  */
 export function receiveMultipartFile<T>(
@@ -78,7 +78,7 @@ export function receiveMultipartFile<T>(
     });
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) {
-        fail(new PlaytallyError('INVALID_INPUT', `form field "${name}" is too long`));
+        fail(new PlaytallyError('VALIDATION_FAILED', `form field "${name}" is too long`));
         return;
       }
       fields[name] = value;
@@ -99,12 +99,12 @@ export function receiveMultipartFile<T>(
 }
 
 function noFile(field: string): PlaytallyError {
-  return new PlaytallyError('INVALID_INPUT', `the form has no file in field "${field}"`, {
+  return new PlaytallyError('VALIDATION_FAILED', `the form has no file in field "${field}"`, {
     details: { field },
   });
 }
 
 function malformed(cause: unknown): PlaytallyError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new PlaytallyError('INVALID_INPUT', `malformed multipart body: ${reason}`, { cause });
+  return new PlaytallyError('VALIDATION_FAILED', `the form is malformed: ${reason}`, { cause });
 }

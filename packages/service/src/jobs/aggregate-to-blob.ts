@@ -8,6 +8,11 @@ export interface AggregateBlobOptions extends AggregateOptions {
   blobs: BlobStore;
   /** Blob key of the input CSV. */
   inputKey: string;
+  /**
+   * Told the total bytes of the input the engine has taken so far, at every chunk; unlike
+   * `onProgress` it keeps up until the very chunk a run fails on.
+   */
+  onRead?: (bytesRead: number) => void;
 }
 
 /** What {@link aggregateBlob} produced. */
@@ -23,8 +28,9 @@ export interface AggregateBlobResult {
  * nothing behind and nobody can ever read half a result.
  */
 export async function aggregateBlob(options: AggregateBlobOptions): Promise<AggregateBlobResult> {
-  const { blobs, inputKey, ...aggregateOptions } = options;
+  const { blobs, inputKey, onRead, ...aggregateOptions } = options;
   const input = await blobs.read(inputKey);
+  const source = onRead ? countRead(input, onRead) : input;
   const pipe = new PassThrough();
   // The store reads `pipe` and sees its failure; this listener only keeps an error raised
   // before the store started reading from becoming an uncaught exception.
@@ -37,7 +43,7 @@ export async function aggregateBlob(options: AggregateBlobOptions): Promise<Aggr
   stored.catch(() => {});
   let statistics: AggregateStatistics;
   try {
-    statistics = await aggregateCsv(input, pipe, aggregateOptions);
+    statistics = await aggregateCsv(source, pipe, aggregateOptions);
   } catch (error) {
     input.destroy();
     pipe.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -48,4 +54,16 @@ export async function aggregateBlob(options: AggregateBlobOptions): Promise<Aggr
   if (!pipe.writableEnded) pipe.end();
   const blob = await stored;
   return { resultKey: blob.key, statistics };
+}
+
+async function* countRead(
+  input: AsyncIterable<Uint8Array>,
+  onRead: (bytesRead: number) => void,
+): AsyncGenerator<Uint8Array> {
+  let bytesRead = 0;
+  for await (const chunk of input) {
+    bytesRead += chunk.byteLength;
+    onRead(bytesRead);
+    yield chunk;
+  }
 }

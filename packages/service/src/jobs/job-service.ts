@@ -57,7 +57,7 @@ export interface JobService {
   /**
    * Streams the upload into the blob store (never into memory), records a `queued` job and
    * publishes `job.requested` with a reference to the blob. Rejects with `PAYLOAD_TOO_LARGE`
-   * past the limit, keeping nothing.
+   * past the limit and with `VALIDATION_FAILED` for an empty upload, keeping nothing.
    */
   submit(input: SubmitJobInput): Promise<Job>;
   /** The job; rejects with `NOT_FOUND`. */
@@ -121,6 +121,14 @@ export function createJobService(options: JobServiceOptions): JobService {
         .catch((error: unknown) => {
           throw isPlaytallyError(error, 'PAYLOAD_TOO_LARGE') ? tooLarge(maxUploadBytes) : error;
         });
+      if (blob.size === 0) {
+        await blobs.delete(blob.key).catch(() => {});
+        throw new PlaytallyError(
+          'VALIDATION_FAILED',
+          'the upload is empty: send a CSV file with a header row (Song,Date,Number of Plays)',
+          { details: { sizeBytes: 0 } },
+        );
+      }
       const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
@@ -199,7 +207,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const job = await get(id);
       if (job.status !== 'succeeded' || !job.resultKey) {
         const reason = isFinalJobStatus(job.status)
-          ? `job ${id} has ${job.status} and has no result`
+          ? `job ${id} ${finishedAs(job.status)} and has no result`
           : `job ${id} is ${job.status}; its result is not ready yet`;
         throw new PlaytallyError('CONFLICT', reason, { details: { id, status: job.status } });
       }
@@ -218,4 +226,9 @@ function tooLarge(maxBytes: number): PlaytallyError {
   return new PlaytallyError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`, {
     details: { maxBytes },
   });
+}
+
+/** `succeeded`, `failed`, `was cancelled`: a final status as the verb of a sentence. */
+function finishedAs(status: Job['status']): string {
+  return status === 'cancelled' ? 'was cancelled' : status;
 }

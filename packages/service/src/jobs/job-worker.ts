@@ -63,6 +63,12 @@ const BAD_INPUT_CODES: readonly PlaytallyErrorCode[] = [
   'LINE_TOO_LONG',
 ];
 
+/** How far the engine got in a run: kept at every chunk, so a failure can report it. */
+interface Reached {
+  bytesRead: number;
+  rowsRead: number;
+}
+
 /**
  * Creates a worker that consumes `job.requested` in the `workers` group: it marks the job
  * processing, streams its upload through the engine into an atomically stored result, marks it
@@ -99,10 +105,17 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
   };
 
-  const fail = async (job: Job, code: string, message: string, log: Logger): Promise<void> => {
+  const fail = async (
+    job: Job,
+    code: string,
+    message: string,
+    log: Logger,
+    progress?: JobProgress,
+  ): Promise<void> => {
     const failed = await jobs.transition(job.id, ['queued', 'processing'], {
       status: 'failed',
       error: { code, message },
+      ...(progress ? { progress } : {}),
       finishedAt: new Date().toISOString(),
     });
     if (!failed) return;
@@ -111,7 +124,12 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     await blobs.delete(job.inputKey).catch(() => {});
   };
 
-  const runJob = async (job: Job, task: WorkerJob<JobRequestedData>, log: Logger) => {
+  const runJob = async (
+    job: Job,
+    task: WorkerJob<JobRequestedData>,
+    log: Logger,
+    reached: Reached,
+  ) => {
     const started = await jobs.transition(job.id, ['queued', 'processing'], {
       status: 'processing',
       attempts: job.attempts + 1,
@@ -133,6 +151,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       await publish(EVENT_TYPES.jobProgress, updated, log);
     };
     const onProgress = (progress: AggregateProgress): void => {
+      reached.rowsRead = progress.rowsRead;
       if (reporting || !due(progress)) return;
       const snapshot = { ...progress, totalBytes: job.sizeBytes };
       reporting = report(snapshot)
@@ -150,6 +169,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
       signal: task.signal,
       onProgress,
+      onRead: (bytesRead) => {
+        reached.bytesRead = bytesRead;
+      },
       // The engine reports often enough for the throttle to pick every 5 % or every interval.
       progressIntervalMs: Math.min(250, intervalMs),
     });
@@ -183,8 +205,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     if (job.status !== 'queued' && job.status !== 'processing') {
       return log.debug({ status: job.status }, 'job already finished; delivery ignored');
     }
+    const reached: Reached = { bytesRead: 0, rowsRead: 0 };
     try {
-      await runJob(job, task, log);
+      await runJob(job, task, log, reached);
     } catch (error) {
       const current = await jobs.get(job.id);
       if (!current || (current.status !== 'queued' && current.status !== 'processing')) return;
@@ -195,7 +218,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         throw error;
       }
       if (isPlaytallyError(error) && BAD_INPUT_CODES.includes(error.code)) {
-        return fail(current, error.code, error.message, log);
+        return fail(
+          current,
+          error.code,
+          error.message,
+          log,
+          progressAtFailure(reached, error, job),
+        );
       }
       if (isPlaytallyError(error, 'NOT_FOUND')) {
         return fail(
@@ -260,4 +289,23 @@ function parseJobRequested(data: unknown): JobRequestedData {
     if (typeof jobId === 'string' && jobId.length > 0) return data as JobRequestedData;
   }
   throw new PlaytallyError('INVALID_INPUT', 'a job.requested event needs a non-empty jobId');
+}
+
+/**
+ * How far a run got before it failed on bad input: the bytes the engine had taken, and the rows
+ * up to and including the failing one (counted as the lines after the header, when the error
+ * names its line and the engine had not reported more).
+ */
+function progressAtFailure(
+  reached: Reached,
+  error: { details?: Readonly<Record<string, unknown>> | undefined },
+  job: Job,
+): JobProgress {
+  const line = error.details?.line;
+  const rowsByLine = typeof line === 'number' && line > 1 ? line - 1 : 0;
+  return {
+    bytesRead: reached.bytesRead,
+    totalBytes: job.sizeBytes,
+    rowsRead: Math.max(reached.rowsRead, rowsByLine),
+  };
 }

@@ -5,7 +5,16 @@ import { z } from 'zod';
 export type MessageData = Record<string, unknown>;
 
 /** Any JSON object: what a message of a type without a registered schema must be. */
-export const anyJsonObject: z.ZodType<MessageData> = z.record(z.string(), z.unknown());
+export const anyJsonObject: z.ZodType<MessageData> = z.record(z.string(), z.unknown(), {
+  error: (issue) => `a message must be a JSON object, not ${describeJson(issue.input)}`,
+});
+
+/** `an array`, `a string`, `null`: what a JSON value is, for messages. */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
 
 /** One problem zod found, as the API reports it. */
 export interface MessageIssue {
@@ -62,7 +71,9 @@ export function createMessageSchemaRegistry(): MessageSchemaRegistry {
       }));
       const summary = issues
         .slice(0, 3)
-        .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+        .map((issue) =>
+          issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+        )
         .join('; ');
       throw new PlaytallyError(
         'VALIDATION_FAILED',

@@ -22,11 +22,11 @@ describe('page cursors', () => {
     expect(decodePageCursor('')).toBeUndefined();
   });
 
-  it('reject anything else with INVALID_INPUT', () => {
+  it('reject anything else with VALIDATION_FAILED', () => {
     const forged = Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url');
     for (const cursor of ['!!', 'e30', forged, Buffer.from('[1,2]').toString('base64url')]) {
       expect(() => decodePageCursor(cursor)).toThrow(
-        expect.objectContaining({ code: 'INVALID_INPUT' }),
+        expect.objectContaining({ code: 'VALIDATION_FAILED' }),
       );
     }
   });
@@ -44,7 +44,7 @@ describe('page limits', () => {
   it('reject zero, negative and fractional limits', () => {
     for (const limit of [0, -1, 2.5, Number.NaN]) {
       expect(() => resolvePageLimit(limit)).toThrow(
-        expect.objectContaining({ code: 'INVALID_INPUT' }),
+        expect.objectContaining({ code: 'VALIDATION_FAILED' }),
       );
     }
   });

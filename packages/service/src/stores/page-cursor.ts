@@ -20,14 +20,14 @@ export interface PagePosition {
 
 /**
  * The page size to use for `limit`: the default when absent, clamped to {@link MAX_PAGE_LIMIT}.
- * Rejects with `INVALID_INPUT` unless `limit` is a positive integer.
+ * Rejects with `VALIDATION_FAILED` unless `limit` is a positive integer.
  */
 export function resolvePageLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) {
     throw new PlaytallyError(
-      'INVALID_INPUT',
-      `Page limit must be a positive integer, got ${limit}`,
+      'VALIDATION_FAILED',
+      `limit must be a whole number of at least 1, got ${limit}`,
       {
         details: { limit },
       },
@@ -43,7 +43,7 @@ export function encodePageCursor(position: PagePosition): string {
 
 /**
  * Decodes a cursor made by {@link encodePageCursor}; `undefined` for a null, absent or empty
- * cursor (the first page). Rejects with `INVALID_INPUT` for anything else that is not a cursor.
+ * cursor (the first page). Rejects with `VALIDATION_FAILED` for anything else that is not a cursor.
  */
 export function decodePageCursor(cursor: string | null | undefined): PagePosition | undefined {
   if (cursor === undefined || cursor === null || cursor === '') return undefined;
@@ -61,9 +61,13 @@ export function decodePageCursor(cursor: string | null | undefined): PagePositio
     typeof decoded[1] !== 'string' ||
     Number.isNaN(Date.parse(decoded[0]))
   ) {
-    throw new PlaytallyError('INVALID_INPUT', 'Invalid page cursor: pass a nextCursor unchanged', {
-      details: { cursor },
-    });
+    throw new PlaytallyError(
+      'VALIDATION_FAILED',
+      'cursor must be the nextCursor of a previous page, passed unchanged',
+      {
+        details: { cursor },
+      },
+    );
   }
   return { at: normalizeTimestamp(decoded[0], 'cursor'), id: decoded[1] };
 }

@@ -56,17 +56,44 @@ export function formatCount(n) {
   return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US') : '–';
 }
 
-/** @param {number} bytes */
+/**
+ * A count with its noun in the right number: `1 row`, `2 rows`.
+ * @param {number} n
+ * @param {string} singular
+ * @param {string} [plural]
+ */
+export function formatCounted(n, singular, plural = `${singular}s`) {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
+/**
+ * Bytes with decimal units, as the CLI and the API count them (1 kB = 1000 bytes, 1 MB =
+ * 1000 kB): `999 B`, `1.23 kB`, `59.7 MB`.
+ * @param {number} bytes
+ */
 export function formatBytes(bytes) {
   if (!Number.isFinite(bytes)) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
     unit += 1;
   }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * A file name with break opportunities after `_` and `.` (a `-` has one already), so a long
+ * name wraps between its parts rather than inside a word.
+ * @param {string} name
+ * @returns {unknown[]}
+ */
+export function breakableName(name) {
+  return name
+    .split(/(?<=[_.])/)
+    .flatMap((part, index) => (index === 0 ? [part] : [h('wbr'), part]));
 }
 
 /** @param {number | null | undefined} ms */

@@ -2,7 +2,16 @@
 // newest first. Rows are updated in place so a focused button keeps its focus.
 
 import { ApiError, apiJson, downloadWithKey, hasApiKey } from './api.js';
-import { byId, formatBytes, formatCount, formatDuration, formatTime, h } from './dom.js';
+import {
+  breakableName,
+  byId,
+  formatBytes,
+  formatCount,
+  formatCounted,
+  formatDuration,
+  formatTime,
+  h,
+} from './dom.js';
 import { createPagedList } from './paged-list.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -166,7 +175,7 @@ export function createJobsTable(options = {}) {
         h(
           'td',
           { 'data-label': 'File', class: 'file' },
-          h('span', { class: 'filename' }, name),
+          h('span', { class: 'filename' }, breakableName(name)),
           typeof job.sizeBytes === 'number' ? h('small', {}, formatBytes(job.sizeBytes)) : null,
         ),
         h(
@@ -176,7 +185,9 @@ export function createJobsTable(options = {}) {
           job.status === 'failed' && job.error
             ? h('p', { class: 'job-error' }, job.error.message)
             : null,
-          rejected > 0 ? h('p', { class: 'note' }, `${formatCount(rejected)} rows skipped`) : null,
+          rejected > 0
+            ? h('p', { class: 'note' }, `${formatCounted(rejected, 'row')} skipped`)
+            : null,
         ),
         h(
           'td',
@@ -262,6 +273,11 @@ export function createJobsTable(options = {}) {
     },
     errorBox,
     showError,
+    empty: {
+      element: empty,
+      text: 'No jobs yet. Upload a CSV to start one.',
+      count: () => jobs.size,
+    },
   });
 
   /**

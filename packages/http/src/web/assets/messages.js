@@ -135,6 +135,7 @@ export function createMessagesPanel() {
     },
     errorBox: feedError,
     showError: showFeedError,
+    empty: { element: empty, text: 'No messages yet.', count: () => messages.size },
   });
 
   /** @param {string} reason */

@@ -11,13 +11,17 @@ import { apiJson } from './api.js';
  *   accept: (item: unknown) => void,
  *   errorBox: HTMLElement,
  *   showError: (error: unknown) => void,
- * }} options
+ *   empty: { element: HTMLElement, text: string, count: () => number },
+ * }} options `empty` is the list's placeholder: it says the list is loading until the first
+ *   page arrives, then `text` while the list has no items.
  */
-export function createPagedList({ path, more, accept, errorBox, showError }) {
+export function createPagedList({ path, more, accept, errorBox, showError, empty }) {
   /** @type {string | null} */
   let nextCursor = null;
   /** Whether older pages were loaded: a reload of the first page then keeps their cursor. */
   let loadedMore = false;
+  /** Whether a first page has arrived: until then "no items" would not be true. */
+  let loaded = false;
 
   /** @param {string | null} cursor */
   async function loadPage(cursor) {
@@ -33,7 +37,11 @@ export function createPagedList({ path, more, accept, errorBox, showError }) {
       if (!loadedMore) nextCursor = cursor; // else keep the cursor past the older pages
       more.hidden = nextCursor === null;
       errorBox.textContent = '';
+      loaded = true;
+      empty.element.textContent = empty.text;
+      empty.element.hidden = empty.count() > 0;
     } catch (error) {
+      if (!loaded) empty.element.hidden = true; // the error says why nothing is shown
       showError(error);
     }
   }

@@ -226,9 +226,9 @@ export function describeJobStoreContract(name: string, factory: JobStoreFactory)
       expect(seen.sort()).toEqual(created.map((job) => job.id).sort());
     });
 
-    it('rejects a cursor it did not make with INVALID_INPUT', async () => {
+    it('rejects a cursor it did not make with VALIDATION_FAILED', async () => {
       await expect(store.list({ cursor: 'not a cursor!' })).rejects.toMatchObject({
-        code: 'INVALID_INPUT',
+        code: 'VALIDATION_FAILED',
       });
     });
 

@@ -161,8 +161,10 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       expect(pages).toBe(7);
     });
 
-    it('rejects a cursor it did not make with INVALID_INPUT', async () => {
-      await expect(store.list({ cursor: '%%%' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    it('rejects a cursor it did not make with VALIDATION_FAILED', async () => {
+      await expect(store.list({ cursor: '%%%' })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
     });
 
     it('closes idempotently and refuses work afterwards with STORE_ERROR', async () => {

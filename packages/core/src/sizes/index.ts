@@ -1,0 +1,1 @@
+export { formatBytes, parseByteSize } from './byte-size.js';
