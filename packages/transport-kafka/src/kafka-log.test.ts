@@ -4,7 +4,7 @@ import { requireService } from '@playtally/transport/testing';
 import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { kafkaLogCreator } from './kafka-log.js';
-import { createTestKafka, deleteTopics, probeKafka, TEST_BROKERS } from './test-broker.js';
+import { createTestKafka, deleteTopics, probeKafka, TEST_BROKERS } from '../test/test-broker.js';
 
 interface Line {
   level: 'debug' | 'info' | 'warn' | 'error';
