@@ -189,16 +189,10 @@ export function createAmqpConnection(
         // A refused login or virtual host will not fix itself: say so at once, unless it
         // happens on a reconnect, where the broker may be restarting with its users not loaded yet.
         const refusal = adopted ? undefined : loginRefusal(error);
-        if (refusal !== undefined) {
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            `amqp: RabbitMQ at ${redactUrl(url)} ${refusal}`,
-            {
-              cause: error,
-              details: { url: redactUrl(url) },
-            },
-          );
-        }
+        const details = { url: redactUrl(url) };
+        const refused = `amqp: RabbitMQ at ${details.url} ${refusal}`;
+        if (refusal !== undefined)
+          throw new PlaytallyError('TRANSPORT_ERROR', refused, { cause: error, details });
         lastError = error;
         const delay = backoffDelay(attempt, options.reconnect);
         logger.warn(
