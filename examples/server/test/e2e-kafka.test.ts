@@ -4,7 +4,7 @@ import {
   createTestKafka,
   probeKafka,
   TEST_BROKERS,
-} from '../../../packages/transport-kafka/src/test-broker.js';
+} from '../../../packages/transport-kafka/test/test-broker.js';
 import { describeEndToEnd } from './end-to-end.js';
 import { POSTGRES_URL, probePostgres } from './postgres.js';
 import { probeS3, S3_ENDPOINT } from './s3-storage.js';
