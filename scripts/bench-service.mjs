@@ -4,13 +4,16 @@
 //  (a) upload → result of a large low-cardinality CSV through the service (embedded default in
 //      one process; RabbitMQ with separate API and worker processes when a broker answers on
 //      127.0.0.1:5672) against the CLI alone on the same file; prints the ratio and checks that
-//      the outputs are byte-identical.
+//      the outputs are byte-identical. When an S3 server answers (S3Proxy from scripts/s3/start.sh)
+//      the broker path runs a second time with STORAGE_URL=s3://… in the same rounds: both times,
+//      their ratio, and the peak RSS of every server process.
 //  (b) POST /v1/messages under load (autocannon, loopback only) and publish → WebSocket delivery
 //      latency of message.received, at rest and under that load.
 //
 // Options: --rows N (default 10000000), --duration S (load seconds, default 20),
 //          --connections N (default 32), --repeat N (runs per path, best kept; default 2),
-//          --skip-amqp, --skip-messages, --skip-jobs, --amqp-url URL, --keep (keep temp dir).
+//          --skip-amqp, --skip-s3, --skip-messages, --skip-jobs, --amqp-url URL,
+//          --s3-endpoint URL (default http://127.0.0.1:9000), --keep (keep temp dir).
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -20,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { ensureBuilt, findBenchFile, ROOT } from './bench-service/inputs.mjs';
 import { fileDigest, runJob } from './bench-service/jobs.mjs';
 import { measureDelivery, runAutocannon } from './bench-service/messages.mjs';
+import { benchBucket } from './bench-service/s3.mjs';
 import { startSystem, tcpOpen } from './bench-service/system.mjs';
 import { formatMs, printTable } from './bench-service/table.mjs';
 
@@ -31,6 +35,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '2' },
     'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
     'skip-amqp': { type: 'boolean', default: false },
+    's3-endpoint': { type: 'string', default: 'http://127.0.0.1:9000' },
+    'skip-s3': { type: 'boolean', default: false },
     'skip-messages': { type: 'boolean', default: false },
     'skip-jobs': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -51,9 +57,12 @@ const CLI = join(ROOT, 'packages/core/bin/playtally.js');
 const work = await mkdtemp(join(tmpdir(), 'playtally-bench-service-'));
 /** @type {Array<{ stop: () => Promise<void> }>} */
 const running = [];
+/** @type {Array<() => Promise<void>>} */
+const removals = [];
 
 async function cleanup() {
   for (const system of running.splice(0)) await system.stop().catch(() => {});
+  for (const remove of removals.splice(0)) await remove().catch(() => {});
   if (!args.keep) await rm(work, { recursive: true, force: true });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -91,18 +100,42 @@ try {
       `input: ${input} (${rows.toLocaleString('en-US')} rows, ${(inputSize / 1e6).toFixed(1)} MB)`,
     );
 
-    const variants = [{ name: 'service, embedded (memory://, SQLite, 1 process)', mode: 'all' }];
+    const variants = [
+      { name: 'service, embedded (memory://, SQLite, 1 process)', mode: 'all', tag: 'all' },
+    ];
     if (!args['skip-amqp']) {
       if (await tcpOpen('127.0.0.1', 5672)) {
         variants.push({
           name: 'service, RabbitMQ (api + worker processes)',
           mode: 'split',
+          tag: 'split',
           transportUrl: args['amqp-url'],
         });
       } else {
         console.log('RabbitMQ not reachable on 127.0.0.1:5672: skipping the broker run');
       }
     }
+    // The same path again with the blobs in a bucket instead of a directory.
+    const filesystemPath = variants.length - 1;
+    if (!args['skip-s3']) {
+      const endpoint = new URL(args['s3-endpoint']);
+      if (await tcpOpen(endpoint.hostname, Number(endpoint.port || 80))) {
+        const bucket = benchBucket(args['s3-endpoint']);
+        removals.push(() => bucket.remove());
+        const base = variants[filesystemPath];
+        variants.push({
+          ...base,
+          name: `${base.name.replace(/ \(/, ' + S3 (')}, S3Proxy on loopback`,
+          tag: `${base.tag}+s3`,
+          env: bucket.env,
+        });
+      } else {
+        console.log(
+          `no S3 server at ${args['s3-endpoint']} (bash scripts/s3/start.sh): skipping the S3 run`,
+        );
+      }
+    }
+    const s3Path = variants.length - 1 > filesystemPath ? variants.length - 1 : undefined;
     const systems = [];
     for (const variant of variants) {
       const system = await startSystem({ work, ...variant });
@@ -120,11 +153,22 @@ try {
       if (!cli || ms < cli.ms) cli = { ms };
       const line = [`round ${round + 1}: CLI ${formatMs(ms)}`];
       for (const [v, system] of systems.entries()) {
-        const run = await runJob(system.baseUrl, input, join(work, `${variants[v].mode}.csv`));
+        const run = await runJob(system.baseUrl, input, join(work, `${variants[v].tag}.csv`));
         if (!bestRuns[v] || run.ms < bestRuns[v].ms) bestRuns[v] = run;
-        line.push(`${variants[v].mode} ${formatMs(run.ms)}`);
+        line.push(`${variants[v].tag} ${formatMs(run.ms)}`);
       }
       console.log(line.join(', '));
+    }
+    // Peak RSS over every round: the most each process held while it took the file.
+    const peaks = [];
+    for (const [v, system] of systems.entries()) {
+      for (const process of system.processes) {
+        peaks.push({
+          variant: variants[v],
+          label: process.label,
+          bytes: await process.peakRssBytes(),
+        });
+      }
     }
     for (const system of systems) {
       running.splice(running.indexOf(system), 1);
@@ -149,6 +193,45 @@ try {
         `upload → result, ${rows.toLocaleString('en-US')} rows (${(inputSize / 1e6).toFixed(1)} MB), best of ${repeat} interleaved rounds`,
         ['path', 'time', '× CLI', 'breakdown', 'output'],
         jobRows,
+      ),
+    );
+    if (s3Path !== undefined) {
+      const fs = bestRuns[filesystemPath];
+      const s3 = bestRuns[s3Path];
+      report.push(() =>
+        printTable(
+          'blob storage: S3 (S3Proxy, filesystem backend, loopback) against the filesystem store, same rounds',
+          ['storage', 'upload → result', 'upload', 'job', 'download', 'ratio (target ≤ 1.30)'],
+          [
+            [
+              'filesystem (STORAGE_DIR)',
+              formatMs(fs.ms),
+              formatMs(fs.uploadMs),
+              formatMs(fs.jobMs),
+              formatMs(fs.downloadMs),
+              '1.00',
+            ],
+            [
+              'S3 (STORAGE_URL=s3://…)',
+              formatMs(s3.ms),
+              formatMs(s3.uploadMs),
+              formatMs(s3.jobMs),
+              formatMs(s3.downloadMs),
+              (s3.ms / fs.ms).toFixed(2),
+            ],
+          ],
+        ),
+      );
+    }
+    report.push(() =>
+      printTable(
+        'peak RSS of each server process over its rounds (VmHWM; target ≤ 200 MB for the API and the worker)',
+        ['path', 'process', 'peak RSS'],
+        peaks.map(({ variant, label, bytes }) => [
+          variant.tag,
+          label.replace(`${variant.name} `, ''),
+          Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`,
+        ]),
       ),
     );
   }

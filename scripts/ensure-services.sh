@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the services the tests talk to are up on loopback, starting any that are down.
+# Makes sure the services the tests talk to are up on loopback, starting any that are down:
+# Redis, PostgreSQL, RabbitMQ, Kafka (scripts/kafka) and S3Proxy (scripts/s3).
 # Used by .ci/run; safe to run by hand. Each check is a real TCP connection.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,5 +33,8 @@ if ! port_open 5672 || ! rabbitmqctl -q status >/dev/null 2>&1; then
 fi
 if [ -x "$here/kafka/start.sh" ]; then
   bash "$here/kafka/start.sh" || status=1
+fi
+if [ -x "$here/s3/start.sh" ]; then
+  bash "$here/s3/start.sh" || status=1
 fi
 exit $status

@@ -35,6 +35,7 @@ export async function ensureBuilt() {
     'packages/service/dist/index.js',
     'packages/http/dist/index.js',
     'packages/store-sql/dist/index.js',
+    'packages/blob-s3/dist/index.js',
   ];
   const missing = needed.filter((file) => !existsSync(join(ROOT, file)));
   if (missing.length > 0) {

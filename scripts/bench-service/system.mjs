@@ -1,7 +1,7 @@
 // Starts the example server (examples/server, built) as child processes on a free loopback port.
 
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, SERVER_MAIN } from './inputs.mjs';
@@ -41,18 +41,34 @@ function startProcess(role, env, label) {
   const child = spawn(process.execPath, [SERVER_MAIN, role], {
     cwd: join(ROOT, 'examples/server'),
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The last lines of both streams, for start-up failures; and whether it logged that it is ready.
   let stderr = '';
-  child.stderr.on('data', (chunk) => {
+  let ready = false;
+  const keep = (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
-  });
+    ready ||= stderr.includes('"msg":"playtally ready"');
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     child,
     label,
     exited,
     stderr: () => stderr,
+    ready: () => ready,
+    /** The most memory the process has held so far (VmHWM, Linux), in bytes; NaN elsewhere. */
+    async peakRssBytes() {
+      try {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+        const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+        return kib === undefined ? Number.NaN : Number(kib) * 1024;
+      } catch {
+        return Number.NaN;
+      }
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -63,6 +79,7 @@ function startProcess(role, env, label) {
   };
 }
 
+/** Waits until every process logged `playtally ready` and the API answers `/readyz`. */
 async function waitReady(baseUrl, processes, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -73,11 +90,13 @@ async function waitReady(baseUrl, processes, timeoutMs = 60_000) {
         );
       }
     }
-    try {
-      const response = await fetch(`${baseUrl}/readyz`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+    if (processes.every((p) => p.ready())) {
+      try {
+        const response = await fetch(`${baseUrl}/readyz`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -87,8 +106,8 @@ async function waitReady(baseUrl, processes, timeoutMs = 60_000) {
 /**
  * Starts the system: `mode: 'all'` runs API and worker in one process (the embedded default
  * unless `transportUrl` says otherwise); `mode: 'split'` runs them as two processes sharing a
- * database file and blob directory.
- * @param {{ work: string, mode: 'all' | 'split', name?: string, transportUrl?: string }} options
+ * database file and blob directory, or the bucket of `env.STORAGE_URL`.
+ * @param {{ work: string, mode: 'all' | 'split', name?: string, transportUrl?: string, env?: Record<string, string> }} options
  */
 export async function startSystem(options) {
   const name = options.name ?? options.mode;
@@ -103,20 +122,33 @@ export async function startSystem(options) {
     TOPIC_PREFIX: 'bench-service',
     DATABASE_URL: `sqlite:${join(dataDir, 'playtally.db')}`,
     STORAGE_DIR: join(dataDir, 'blobs'),
-    LOG_LEVEL: 'warn',
+    // info: the start-up's `playtally ready` line (a few lines per job besides).
+    LOG_LEVEL: 'info',
     // Large inputs: the default upload limit may be below the bench file's size.
     MAX_UPLOAD_BYTES: String(8 * 1024 ** 3),
+    ...options.env,
   };
-  const processes =
-    options.mode === 'all'
-      ? [startProcess('all', env, `${name} server`)]
-      : [startProcess('api', env, `${name} api`), startProcess('worker', env, `${name} worker`)];
+  // A STORAGE_URL of the caller replaces the directory.
+  if (env.STORAGE_URL) delete env.STORAGE_DIR;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const processes = [];
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
   };
+  // One after the other: the API creates the SQLite file's tables before the worker opens it
+  // (two processes migrating one new file at once race).
+  const roles =
+    options.mode === 'all'
+      ? [['all', 'server']]
+      : [
+          ['api', 'api'],
+          ['worker', 'worker'],
+        ];
   try {
-    await waitReady(baseUrl, processes);
+    for (const [role, label] of roles) {
+      processes.push(startProcess(role, env, `${name} ${label}`));
+      await waitReady(baseUrl, processes);
+    }
   } catch (error) {
     await stop();
     throw error;

@@ -12,17 +12,23 @@
 #   kafka.pid           the broker's process id
 #
 # Environment: KAFKA_HOME_CACHE, KAFKA_START_TIMEOUT (seconds, default 120), KAFKA_HEAP (default 512m).
+# A second, private broker (fault tests start their own, never the shared one): KAFKA_PORT (default
+# 9092), KAFKA_CONTROLLER_PORT (default 9093) and KAFKA_STATE_DIR (data, logs, configuration and pid
+# file; default $KAFKA_HOME_CACHE). The jars are shared.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${KAFKA_HOME_CACHE:-$HOME/.cache/playtally-kafka}"
+state="${KAFKA_STATE_DIR:-$cache}"
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
 libs="$cache/libs"
-data="$cache/data"
-logs="$cache/logs"
-conf="$cache/server.properties"
-pidfile="$cache/kafka.pid"
+data="$state/data"
+logs="$state/logs"
+conf="$state/server.properties"
+pidfile="$state/kafka.pid"
 timeout="${KAFKA_START_TIMEOUT:-120}"
 heap="${KAFKA_HEAP:-512m}"
-bootstrap=127.0.0.1:9092
+bootstrap="127.0.0.1:$port"
 
 say() { echo "kafka/start: $*"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -38,13 +44,13 @@ running_pid() {
 # A real protocol answer, not just an open port: the admin client lists the topics, which needs
 # the broker to have caught up with the metadata log and to serve requests.
 answers() {
-  port_open 9092 || return 1
+  port_open "$port" || return 1
   timeout 30 java -Xmx128m -Dlog4j.configuration="file:$cache/tools-log4j.properties" -cp "$libs/*" \
     org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" \
     --command-config "$cache/tools.properties" --list >/dev/null 2>&1
 }
 
-mkdir -p "$cache" "$data" "$logs"
+mkdir -p "$cache" "$state" "$data" "$logs"
 
 # 1. Jars: resolved once per pom.xml content; mvn is skipped while the cached set matches.
 stamp="$(sha256sum "$here/pom.xml" | cut -d' ' -f1)"
@@ -60,9 +66,9 @@ fi
 cat >"$conf" <<EOF
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:9093
-listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093
-advertised.listeners=PLAINTEXT://127.0.0.1:9092
+controller.quorum.voters=1@127.0.0.1:$controller_port
+listeners=PLAINTEXT://$bootstrap,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://$bootstrap
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -87,7 +93,7 @@ log.segment.bytes=67108864
 log.retention.hours=24
 log.retention.check.interval.ms=60000
 EOF
-cat >"$cache/log4j.properties" <<EOF
+cat >"$state/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
 log4j.appender.file.File=$logs/server.log
@@ -117,8 +123,8 @@ fi
 if pid="$(running_pid)"; then
   say "broker (pid $pid) is starting; waiting"
 else
-  if port_open 9092; then
-    say "127.0.0.1:9092 is taken by something that does not answer as Kafka" >&2
+  if port_open "$port"; then
+    say "$bootstrap is taken by something that does not answer as Kafka" >&2
     exit 1
   fi
   if [ ! -f "$data/meta.properties" ]; then
@@ -134,7 +140,7 @@ else
   # setsid: the broker must outlive the shell (and process group) that started it.
   setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
     java -Xms128m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent \
-    -Djava.awt.headless=true -Dkafka.logs.dir="$logs" -Dlog4j.configuration="file:$cache/log4j.properties" \
+    -Djava.awt.headless=true -Dkafka.logs.dir="$logs" -Dlog4j.configuration="file:$state/log4j.properties" \
     -cp "$libs/*" kafka.Kafka "$conf" >"$logs/stdout.log" 2>&1 </dev/null &
   for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$pidfile" ] && break; sleep 0.2; done
 fi

@@ -8,7 +8,8 @@
 # $KAFKA_HOME_CACHE/data to start from an empty cluster.
 set -euo pipefail
 cache="${KAFKA_HOME_CACHE:-$HOME/.cache/playtally-kafka}"
-pidfile="$cache/kafka.pid"
+# KAFKA_STATE_DIR: the private broker a fault test started (see start.sh).
+pidfile="${KAFKA_STATE_DIR:-$cache}/kafka.pid"
 timeout="${KAFKA_STOP_TIMEOUT:-60}"
 signal=TERM
 [ "${1:-}" = "--kill" ] && signal=KILL

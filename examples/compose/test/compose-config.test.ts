@@ -15,7 +15,8 @@ const available = await requireService('docker-compose (Debian package docker-co
 );
 
 interface ComposeService {
-  command?: string[];
+  command?: string[] | string;
+  entrypoint?: string[];
   environment?: Record<string, string>;
   volumes?: unknown[];
   depends_on?: Record<string, unknown>;
@@ -38,20 +39,46 @@ async function resolvedConfig(
 
 describe.skipIf(!available)('compose stacks', () => {
   it.each(stacks)(
-    '%s passes docker-compose config with an api, two workers, postgres and a healthy broker',
+    '%s passes docker-compose config with an api, two workers, postgres, MinIO and a healthy broker',
     async (stack) => {
       const { services } = await resolvedConfig(stack);
       expect(Object.keys(services).sort()).toEqual(
-        ['api', stack, 'postgres', 'worker-1', 'worker-2'].sort(),
+        ['api', stack, 'minio', 'minio-bucket', 'postgres', 'worker-1', 'worker-2'].sort(),
       );
       expect(services.api?.command).toEqual(['api']);
       expect(services['worker-1']?.command).toEqual(['worker']);
       expect(services['worker-2']?.command).toEqual(['worker']);
       expect(services[stack]?.healthcheck).toBeDefined();
+      expect(services.minio?.healthcheck).toBeDefined();
       for (const name of ['api', 'worker-1', 'worker-2']) {
         expect(services[name]?.depends_on).toHaveProperty(stack);
-        expect(JSON.stringify(services[name]?.volumes)).toContain('/data/blobs');
+        expect(services[name]?.depends_on).toMatchObject({
+          'minio-bucket': { condition: 'service_completed_successfully' },
+        });
+        // Shared nothing but the broker, the database and the bucket.
+        expect(services[name]?.volumes ?? []).toEqual([]);
+        expect(services[name]?.environment?.STORAGE_URL).toMatch(/^s3:\/\//);
+        expect(services[name]?.environment).not.toHaveProperty('STORAGE_DIR');
       }
+    },
+  );
+
+  it.each(stacks)(
+    '%s creates the bucket STORAGE_URL names, with the credentials the processes use',
+    async (stack) => {
+      const { services } = await resolvedConfig(stack);
+      const environment = services.api?.environment ?? {};
+      const bucket = /^s3:\/\/([^/?]+)/.exec(environment.STORAGE_URL ?? '')?.[1];
+      const init = services['minio-bucket'];
+      expect(String(init?.command)).toContain(`mc mb --ignore-existing playtally/${bucket}`);
+      expect(init?.environment).toEqual({
+        S3_ACCESS_KEY: environment.AWS_ACCESS_KEY_ID,
+        S3_SECRET_KEY: environment.AWS_SECRET_ACCESS_KEY,
+      });
+      expect(services.minio?.environment).toEqual({
+        MINIO_ROOT_USER: environment.AWS_ACCESS_KEY_ID,
+        MINIO_ROOT_PASSWORD: environment.AWS_SECRET_ACCESS_KEY,
+      });
     },
   );
 

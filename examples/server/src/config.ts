@@ -6,14 +6,22 @@ import { parseDuration } from './durations.js';
 /** How the process runs: API and worker together, or one of them. */
 export type Mode = 'all' | 'api' | 'worker';
 
+/**
+ * Where uploads and results live: a directory (one machine, or one shared by every API and
+ * worker process) or an S3-compatible bucket (machines share nothing but the bucket).
+ */
+export type StorageConfig =
+  | { readonly kind: 'file'; readonly directory: string }
+  | { readonly kind: 's3'; readonly url: string };
+
 /** The validated configuration of the server. */
 export interface ServerConfig {
   /** `memory://`, `amqp://…`, `redis://…` or `kafka://host:9092`. */
   readonly transportUrl: string;
   /** `sqlite:<file>` or `postgres://…`. */
   readonly databaseUrl: string;
-  /** Directory of uploads and results; shared by every API and worker process. */
-  readonly storageDir: string;
+  /** `STORAGE_URL` (or its alias `STORAGE_DIR`): where uploads and results live. */
+  readonly storage: StorageConfig;
   readonly host: string;
   readonly port: number;
   readonly apiKey: string | undefined;
@@ -52,7 +60,7 @@ export interface ServerConfig {
 export const DEFAULTS = {
   TRANSPORT_URL: 'memory://',
   DATABASE_URL: 'sqlite:./data/playtally.db',
-  STORAGE_DIR: './data/blobs',
+  STORAGE_URL: 'file:./data/blobs',
   HOST: '0.0.0.0',
   PORT: '3000',
   MAX_UPLOAD_BYTES: '1GiB',
@@ -127,6 +135,48 @@ const matching = (fallback: string, pattern: RegExp, expected: string) =>
     });
   });
 
+/**
+ * Reads `STORAGE_URL`: `file:<directory>` (`file:./data/blobs`, `file:///srv/blobs`) or
+ * `s3://bucket/prefix?endpoint=…`. Only the form is checked here; the S3 store checks the rest
+ * (and that the bucket exists) when the server starts.
+ */
+function parseStorageUrl(text: string, context: z.RefinementCtx): StorageConfig {
+  if (/^file:/i.test(text)) {
+    const directory = fileDirectory(text);
+    if (directory !== undefined) return { kind: 'file', directory };
+    context.addIssue({
+      code: 'custom',
+      message: `must name a local directory (file:./data/blobs or file:///srv/blobs), got "${text}"`,
+    });
+    return z.NEVER;
+  }
+  if (/^s3:/i.test(text)) {
+    const authority = /^s3:\/\/([^/?#]*)/i.exec(text)?.[1] ?? '';
+    if (authority.replace(/^.*@/, '') !== '') return { kind: 's3', url: text };
+    context.addIssue({
+      code: 'custom',
+      message: `names no bucket: use s3://bucket/prefix?endpoint=…, got "${redactUrl(text)}"`,
+    });
+    return z.NEVER;
+  }
+  context.addIssue({
+    code: 'custom',
+    message: `must be file:<directory> or s3://bucket/prefix?endpoint=…, got "${redactUrl(text)}"`,
+  });
+  return z.NEVER;
+}
+
+/**
+ * The directory of a `file:` URL: `file:./data/blobs` → `./data/blobs`, `file:///srv/blobs` →
+ * `/srv/blobs`; `undefined` for an empty one or `file://host/…` (another machine's).
+ */
+function fileDirectory(text: string): string | undefined {
+  const rest = text.replace(/^file:/i, '');
+  const directory = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (directory === '' || (rest.startsWith('//') && !directory.startsWith('/'))) return undefined;
+  return directory;
+}
+
 const EnvironmentSchema = z.object({
   TRANSPORT_URL: matching(
     DEFAULTS.TRANSPORT_URL,
@@ -138,7 +188,10 @@ const EnvironmentSchema = z.object({
     /^(sqlite:.+|postgres(ql)?:\/\/.+)$/i,
     'sqlite:<file> or postgres://user@host:5432/database',
   ),
-  STORAGE_DIR: setting(DEFAULTS.STORAGE_DIR),
+  STORAGE_URL: optionalSetting().transform((text, context) =>
+    text === undefined ? undefined : parseStorageUrl(text.trim(), context),
+  ),
+  STORAGE_DIR: optionalSetting(),
   HOST: setting(DEFAULTS.HOST),
   PORT: integer(DEFAULTS.PORT, 0, 65535),
   API_KEY: optionalSetting(),
@@ -178,19 +231,35 @@ const EnvironmentSchema = z.object({
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
   const parsed = EnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new PlaytallyError('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {
-      details: { variables: parsed.error.issues.map((issue) => issue.path.join('.')) },
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        variable: issue.path.join('.'),
+        message: issue.message,
+      }));
+  if (env.STORAGE_URL && env.STORAGE_DIR) {
+    problems.push({
+      variable: 'STORAGE_DIR',
+      message: 'is an alias of STORAGE_URL=file:<directory>; set one of them, not both',
+    });
+  }
+  if (!parsed.success || problems.length > 0) {
+    const lines = problems.map(({ variable, message }) => `  ${variable}: ${message}`);
+    throw new PlaytallyError('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, {
+      details: { variables: problems.map(({ variable }) => variable) },
     });
   }
   const e = parsed.data;
   return {
     transportUrl: e.TRANSPORT_URL,
     databaseUrl: e.DATABASE_URL,
-    storageDir: e.STORAGE_DIR,
+    storage:
+      e.STORAGE_DIR !== undefined
+        ? { kind: 'file', directory: e.STORAGE_DIR }
+        : (e.STORAGE_URL ?? {
+            kind: 'file',
+            directory: fileDirectory(DEFAULTS.STORAGE_URL) as string,
+          }),
     host: e.HOST,
     port: e.PORT,
     apiKey: e.API_KEY,

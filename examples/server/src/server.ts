@@ -5,17 +5,16 @@ import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from '@playtally/http';
 import {
   createDatabaseGate,
-  createFsBlobStore,
   createJobWorker,
   createMessageConsumer,
   createSweeper,
   type MessageHandler,
   type MessageSchemaRegistry,
-  probeWritable,
   topicNames,
 } from '@playtally/service';
 import { createSqlStores } from '@playtally/store-sql';
 import { createTransport, type Logger, redactUrl } from '@playtally/transport';
+import { type BlobStorage, openBlobStorage } from './blob-storage.js';
 import type { Mode, ServerConfig } from './config.js';
 
 /** Extension points for applications built on the server (the footage example uses them). */
@@ -32,14 +31,15 @@ export interface RunningServer {
   readonly url: string | undefined;
   /**
    * Stops in order: HTTP (no new requests), the worker and consumer (running jobs finish or
-   * are handed back), the events relay, the transport, the database. Idempotent.
+   * are handed back), the events relay, the transport, the database, the blob store. Idempotent.
    */
   close(): Promise<void>;
 }
 
 /**
  * Starts the parts of playtally that `mode` names on the configured transport, database and
- * blob directory. Relative paths resolve against the current working directory.
+ * blob storage (a directory or a bucket). Relative paths resolve against the current working
+ * directory.
  */
 export async function startServer(
   config: ServerConfig,
@@ -47,24 +47,32 @@ export async function startServer(
   logger: Logger,
   extensions: ServerExtensions = {},
 ): Promise<RunningServer> {
-  const storageDir = resolve(config.storageDir);
-  await mkdir(storageDir, { recursive: true });
+  const storage = await openBlobStorage(config.storage, logger);
   const sqliteFile = /^sqlite:(?!:memory:)(.+)$/i.exec(config.databaseUrl)?.[1];
-  if (sqliteFile) await mkdir(dirname(resolve(sqliteFile)), { recursive: true });
-
-  const stores = await createSqlStores({ url: config.databaseUrl });
+  const stores = await (async () => {
+    if (sqliteFile) await mkdir(dirname(resolve(sqliteFile)), { recursive: true });
+    return createSqlStores({ url: config.databaseUrl });
+  })().catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
   const transport = await createTransport(config.transportUrl, {
     importModule: (specifier) => import(specifier),
     logger: logger.child({ component: 'transport' }),
   }).catch(async (error: unknown) => {
     await stores.close();
+    await storage.close();
     throw error;
   });
-  const blobs = createFsBlobStore({ directory: storageDir });
+  const { blobs } = storage;
   const topics = topicNames(config.topicPrefix);
   // The caller's logger carries the mode (main.ts binds it to every line): not repeated here.
   logger.info(
-    { transport: redactUrl(config.transportUrl), database: stores.dialect, storageDir },
+    {
+      transport: redactUrl(config.transportUrl),
+      database: stores.dialect,
+      storage: storage.description,
+    },
     'starting playtally',
   );
   const tempDir = config.tempDir ? resolve(config.tempDir) : undefined;
@@ -73,7 +81,7 @@ export async function startServer(
   const sweeper = createSweeper({
     jobs: stores.jobs,
     blobs,
-    storageDir,
+    ...(config.storage.kind === 'file' ? { storageDir: resolve(config.storage.directory) } : {}),
     resultTtlMs: config.resultTtlMs,
     intervalMs: config.sweepIntervalMs,
     logger: logger.child({ component: 'sweeper' }),
@@ -141,10 +149,8 @@ export async function startServer(
           olderThanMs: config.reconcileAfterMs,
           intervalMs: config.reconcileIntervalMs,
         },
-        readinessChecks: {
-          database: () => stores.ping(),
-          storage: () => probeWritable(storageDir),
-        },
+        // `storage` comes from the blob store's own ping (a directory must accept a write).
+        readinessChecks: { database: () => stores.ping() },
         logger: logger.child({ component: 'api' }),
         ...(extensions.messageSchemas ? { messageSchemas: extensions.messageSchemas } : {}),
       });
@@ -173,7 +179,7 @@ export async function startServer(
       });
     }
   } catch (error) {
-    await shutdown(closers, transport, stores, logger);
+    await shutdown(closers, transport, stores, storage, logger);
     throw error;
   }
 
@@ -183,7 +189,7 @@ export async function startServer(
   return {
     url,
     close() {
-      closing ??= shutdown(closers, transport, stores, logger);
+      closing ??= shutdown(closers, transport, stores, storage, logger);
       return closing;
     },
   };
@@ -193,6 +199,7 @@ async function shutdown(
   closers: readonly (() => Promise<void>)[],
   transport: { close(): Promise<void> },
   stores: { close(): Promise<void> },
+  storage: BlobStorage,
   logger: Logger,
 ): Promise<void> {
   for (const close of closers) {
@@ -204,6 +211,9 @@ async function shutdown(
   await stores
     .close()
     .catch((error: unknown) => logger.error({ err: error }, 'error closing the database'));
+  await storage
+    .close()
+    .catch((error: unknown) => logger.error({ err: error }, 'error closing the blob store'));
   logger.info('playtally stopped');
 }
 

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       transportUrl: 'memory://',
       databaseUrl: 'sqlite:./data/playtally.db',
-      storageDir: './data/blobs',
+      storage: { kind: 'file', directory: './data/blobs' },
       host: '0.0.0.0',
       port: 3000,
       apiKey: undefined,
@@ -90,6 +90,57 @@ describe('loadConfig', () => {
       expect.stringMatching(/^ {2}LOG_LEVEL: must be one of .* got "loud"$/),
     ]);
     expect(message).not.toContain('secret');
+  });
+});
+
+describe('STORAGE_URL', () => {
+  it('takes a directory or a bucket, and STORAGE_DIR as the alias of file:', () => {
+    const storage = (env: Record<string, string>) => loadConfig(env).storage;
+    expect(storage({ STORAGE_URL: 'file:./blobs' })).toEqual({
+      kind: 'file',
+      directory: './blobs',
+    });
+    expect(storage({ STORAGE_URL: 'file:///srv/blobs' })).toEqual({
+      kind: 'file',
+      directory: '/srv/blobs',
+    });
+    expect(storage({ STORAGE_DIR: '/srv/blobs' })).toEqual({
+      kind: 'file',
+      directory: '/srv/blobs',
+    });
+    expect(storage({ STORAGE_URL: '', STORAGE_DIR: '' })).toEqual({
+      kind: 'file',
+      directory: './data/blobs',
+    });
+    const s3 = 's3://plays/blobs?endpoint=http://127.0.0.1:9000&forcePathStyle=true';
+    expect(storage({ STORAGE_URL: s3 })).toEqual({ kind: 's3', url: s3 });
+    expect(storage({ STORAGE_URL: 's3://plays' })).toEqual({ kind: 's3', url: 's3://plays' });
+  });
+
+  it('says what is wrong: an unknown scheme, no bucket, no directory, or both variables', () => {
+    const problem = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+        return (error as Error).message.split('\n').slice(1);
+      }
+      throw new Error('no error');
+    };
+    expect(problem({ STORAGE_URL: 'gs://user:secret@bucket/x' })).toEqual([
+      '  STORAGE_URL: must be file:<directory> or s3://bucket/prefix?endpoint=…, got "gs://user:***@bucket/x"',
+    ]);
+    expect(problem({ STORAGE_URL: 's3:///blobs?endpoint=http://127.0.0.1:9000' })).toEqual([
+      '  STORAGE_URL: names no bucket: use s3://bucket/prefix?endpoint=…, got "s3:///blobs?endpoint=http://127.0.0.1:9000"',
+    ]);
+    expect(problem({ STORAGE_URL: 'file:' })).toEqual([
+      '  STORAGE_URL: must name a local directory (file:./data/blobs or file:///srv/blobs), got "file:"',
+    ]);
+    expect(problem({ STORAGE_URL: 'file://nas/blobs' })).toHaveLength(1);
+    expect(problem({ STORAGE_URL: 's3://plays', STORAGE_DIR: '/srv/blobs', PORT: 'x' })).toEqual([
+      '  PORT: must be a whole number from 0 to 65535, got "x"',
+      '  STORAGE_DIR: is an alias of STORAGE_URL=file:<directory>; set one of them, not both',
+    ]);
   });
 });
 

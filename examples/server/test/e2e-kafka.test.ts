@@ -4,15 +4,18 @@ import {
   createTestKafka,
   probeKafka,
   TEST_BROKERS,
-} from '../../../packages/transport-kafka/src/test-broker.js';
+} from '../../../packages/transport-kafka/test/test-broker.js';
 import { describeEndToEnd } from './end-to-end.js';
 import { POSTGRES_URL, probePostgres } from './postgres.js';
+import { probeS3, S3_ENDPOINT } from './s3-storage.js';
 
 const available =
   (await requireService(
     `Kafka at ${TEST_BROKERS.join(',')} (scripts/kafka/start.sh)`,
     probeKafka,
-  )) && (await requireService(`PostgreSQL at ${POSTGRES_URL}`, probePostgres));
+  )) &&
+  (await requireService(`PostgreSQL at ${POSTGRES_URL}`, probePostgres)) &&
+  (await requireService(`an S3 server at ${S3_ENDPOINT} (bash scripts/s3/start.sh)`, probeS3));
 
 describe.skipIf(!available)('end to end over Kafka', () => {
   describeEndToEnd('Kafka', {

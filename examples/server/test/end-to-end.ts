@@ -8,6 +8,7 @@ import { CANONICAL_INPUT, CANONICAL_OUTPUT } from './canonical.js';
 import { readComposeService } from './compose-environment.js';
 import { connectEvents, type LiveEvents } from './live-events.js';
 import { createTestSchema } from './postgres.js';
+import { testBucketFolder } from './s3-storage.js';
 import { dump, type ServerProcess, startServerProcess } from './server-process.js';
 
 /** A broker the end-to-end suite runs against. */
@@ -22,15 +23,17 @@ export interface EndToEndBroker {
 
 /**
  * The whole system as separate processes: one API and one worker (`start:api`,
- * `start:worker`) on `broker`, PostgreSQL (a schema of their own) and a shared STORAGE_DIR.
- * The processes run the modes and environment of the broker's compose stack, with only the
- * broker, database and blob directory pointed at this machine: the compose stack's smoke test.
+ * `start:worker`) on `broker`, PostgreSQL (a schema of their own) and a bucket folder of their
+ * own on the S3 server of the tests (S3Proxy), as the compose stack runs them on MinIO. The
+ * processes run the modes and environment of the broker's compose stack, with only the broker,
+ * database and bucket (and its credentials) pointed at this machine: the stack's smoke test.
  */
 export function describeEndToEnd(name: string, broker: EndToEndBroker): void {
   describe(`playtally on ${name}, API and worker in separate processes`, () => {
     const prefix = `e2e-${randomBytes(4).toString('hex')}`;
     let directory: string;
     let schema: Awaited<ReturnType<typeof createTestSchema>>;
+    const bucket = testBucketFolder('e2e');
     let api: ServerProcess;
     let worker: ServerProcess;
     let live: LiveEvents;
@@ -48,7 +51,7 @@ export function describeEndToEnd(name: string, broker: EndToEndBroker): void {
         ...composeApi.environment,
         TRANSPORT_URL: broker.transportUrl,
         DATABASE_URL: schema.url,
-        STORAGE_DIR: join(directory, 'blobs'),
+        ...bucket.env,
         TOPIC_PREFIX: prefix,
         SHUTDOWN_TIMEOUT_MS: '5000',
       };
@@ -65,6 +68,7 @@ export function describeEndToEnd(name: string, broker: EndToEndBroker): void {
       const codes = await Promise.all([api?.stop(), worker?.stop()]);
       await broker.deleteTopics(Object.values(topicNames(prefix))).catch(() => {});
       await schema?.drop();
+      await bucket.remove();
       await rm(directory, { recursive: true, force: true });
       expect(codes, 'both processes shut down cleanly on SIGTERM').toEqual([0, 0]);
     });

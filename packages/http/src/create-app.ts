@@ -72,7 +72,8 @@ export interface CreateAppOptions {
    */
   reconciler?: { olderThanMs?: number; intervalMs?: number } | false;
   /**
-   * Checks `/readyz` runs besides the transport's `ping`, e.g. `{ database: stores.ping }`.
+   * Checks `/readyz` runs besides the transport's `ping` and the blob store's (as `storage`,
+   * when the store has one), e.g. `{ database: stores.ping }`.
    * @default {}
    */
   readinessChecks?: Record<string, () => Promise<unknown>>;
@@ -193,7 +194,11 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
     uploads: createUploadLimiter(options.maxConcurrentUploads ?? 32),
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
-    readinessChecks: { broker: () => transport.ping(), ...options.readinessChecks },
+    readinessChecks: {
+      broker: () => transport.ping(),
+      ...storageCheck(options.blobs),
+      ...options.readinessChecks,
+    },
   };
 
   app.onError(createErrorHandler(logger));
@@ -272,4 +277,10 @@ function combineRelays(relays: readonly OutboxRelay[]): OutboxRelay {
       await Promise.all(relays.map((relay) => relay.close()));
     },
   };
+}
+
+/** `/readyz`'s `storage` check, for blob stores that can tell (a bucket, a directory). */
+function storageCheck(blobs: BlobStore): Record<string, () => Promise<unknown>> {
+  const { ping } = blobs;
+  return ping === undefined ? {} : { storage: () => ping.call(blobs) };
 }

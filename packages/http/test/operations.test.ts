@@ -1,4 +1,6 @@
-import { PlaytallyError } from '@playtally/service';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFsBlobStore, PlaytallyError } from '@playtally/service';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CANONICAL_INPUT,
@@ -26,7 +28,7 @@ describe('/healthz and /readyz', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { broker: { ok: true }, database: { ok: true } },
+      checks: { broker: { ok: true }, storage: { ok: true }, database: { ok: true } },
     });
   });
 
@@ -61,6 +63,26 @@ describe('/healthz and /readyz', () => {
           },
           retryAfterSeconds: 5,
         },
+      },
+    });
+  });
+});
+
+describe('/readyz and the blob storage', () => {
+  it('answers 503 when the blob store cannot be used, naming only the component', async () => {
+    const blobs = {
+      ...createFsBlobStore({ directory: join(tmpdir(), 'playtally-unused-blobs') }),
+      ping: async () => {
+        throw new Error('the bucket "plays" does not exist');
+      },
+    };
+    harness = await createHarness({ workers: false, blobs });
+    const response = await harness.request('/readyz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      error: {
+        message: 'not ready: storage unavailable',
+        details: { checks: { storage: { ok: false, error: 'unavailable' } } },
       },
     });
   });

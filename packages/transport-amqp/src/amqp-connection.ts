@@ -1,28 +1,62 @@
 import {
   type BackoffOptions,
   backoffDelay,
-  describeConnectionError,
+  createDeadlines,
   type Logger,
   PlaytallyError,
   redactUrl,
+  sleepUnlessAborted,
+  unreachableMessage,
 } from '@playtally/transport';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
-import { loginRefusal } from './amqp-refusal.js';
 import { declareTopic } from './amqp-topology.js';
+import type { AmqpTransportOptions } from './amqp-transport.js';
+
+/**
+ * Why RabbitMQ refused to open a connection, when it did: its handshake error is a bare `Error`
+ * whose message alone says what happened (amqplib sets no code on it). `undefined` for any
+ * other failure (a broker not reachable yet), which is worth retrying.
+ */
+export function loginRefusal(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (/ACCESS[-_]REFUSED/.test(message)) {
+    return 'refused the login: authentication refused (check the user name and password in the URL)';
+  }
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
+    return 'refused the connection: no access to its virtual host (does it exist, may the user open it?)';
+  }
+  return undefined;
+}
+
+/** AMQP reply codes that close the whole connection (connection-forced, frame and server errors). */
+const CONNECTION_REPLY_CODES = new Set([320, 501, 502, 503, 504, 505, 506, 530, 540, 541]);
+
+/**
+ * Whether an operation failed because the connection or its channel went away, so that it may
+ * succeed on a new one: classified by the error's type and code, never by its message. A
+ * channel error the broker reports for the operation itself (404 no such exchange, 403
+ * access refused, 406 precondition failed) is not a connection loss.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  // amqplib's own type for an operation on a channel or connection that already closed.
+  if (error instanceof Error && error.name === 'IllegalOperationError') return true;
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  // A socket error (ECONNRESET, EPIPE, ECONNREFUSED …) or a connection-level reply code.
+  return (
+    typeof syscall === 'string' || (typeof code === 'number' && CONNECTION_REPLY_CODES.has(code))
+  );
+}
 
 /** One live connection with its publisher-confirm channel. Replaced as a whole on reconnect. */
 export class AmqpLink {
   /** False once the connection has closed; the link is then never used again. */
   open = true;
-  private publisher: Promise<ConfirmChannel> | undefined;
-  private topology: Promise<Channel> | undefined;
+  private readonly publisherChannel = lazyChannel(() => this.model.createConfirmChannel());
+  private readonly topology = lazyChannel(() => this.model.createChannel());
   private readonly exchanges = new Map<string, Promise<void>>();
   private drained: Promise<void> | undefined;
 
-  constructor(
-    readonly model: ChannelModel,
-    readonly generation: number,
-  ) {}
+  constructor(readonly model: ChannelModel) {}
 
   /**
    * Publishes and resolves once the broker has confirmed. Rejects if the broker nacks or the
@@ -36,27 +70,26 @@ export class AmqpLink {
   ): Promise<void> {
     const channel = await this.publisherChannel();
     if (this.drained !== undefined) await this.drained;
-    await new Promise<void>((resolve, reject) => {
-      const accepted = channel.publish(exchange, routingKey, content, options, (error: unknown) =>
-        error
-          ? reject(
-              error instanceof Error
-                ? error
-                : new Error(`broker refused the message: ${String(error)}`),
-            )
-          : resolve(),
-      );
-      if (!accepted && this.drained === undefined) {
-        this.drained = new Promise<void>((done) => {
-          const finish = () => {
-            this.drained = undefined;
-            channel.off('close', finish);
-            done();
-          };
-          channel.once('drain', finish);
-          channel.once('close', finish);
-        });
-      }
+    const confirmed = new Promise<void>((resolve, reject) => {
+      const settle = (error: unknown) => (error ? reject(asError(error)) : resolve());
+      if (!channel.publish(exchange, routingKey, content, options, settle))
+        this.waitForDrain(channel);
+    });
+    // The exchange may have been deleted (its 404 closes the channel): declare it again next time.
+    confirmed.catch(() => this.exchanges.delete(exchange));
+    await confirmed;
+  }
+
+  /** Holds further publishes until the channel's write buffer drained (or it closed). */
+  private waitForDrain(channel: ConfirmChannel): void {
+    this.drained ??= new Promise<void>((done) => {
+      const finish = () => {
+        this.drained = undefined;
+        channel.off('close', finish);
+        done();
+      };
+      channel.once('drain', finish);
+      channel.once('close', finish);
     });
   }
 
@@ -76,193 +109,140 @@ export class AmqpLink {
    * channel) never takes publishes down with it. The channel is recreated when it closes.
    */
   async withTopologyChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
-    this.topology ??= this.openChannel(
-      () => this.model.createChannel(),
-      () => (this.topology = undefined),
-    );
-    return work(await this.topology);
+    return work(await this.topology());
   }
+}
 
-  private publisherChannel(): Promise<ConfirmChannel> {
-    this.publisher ??= this.openChannel(
-      () => this.model.createConfirmChannel(),
-      () => (this.publisher = undefined),
-    );
-    return this.publisher;
-  }
-
-  private async openChannel<C extends Channel>(
-    create: () => Promise<C>,
-    forget: () => void,
-  ): Promise<C> {
-    try {
-      const channel = await create();
+/** A channel opened on first use, and opened again after it closed or failed to open. */
+function lazyChannel<C extends Channel>(create: () => Promise<C>): () => Promise<C> {
+  let current: Promise<C> | undefined;
+  const forget = () => {
+    current = undefined;
+  };
+  return () => {
+    if (current !== undefined) return current;
+    current = create().then((channel) => {
+      // Channel errors reject the operation that caused them; the close is what matters here.
       channel.on('error', () => {});
       channel.once('close', forget);
       return channel;
-    } catch (error) {
-      forget();
-      throw error;
-    }
-  }
+    });
+    current.catch(forget);
+    return current;
+  };
 }
 
-/** How {@link AmqpConnection} connects and reconnects. */
-export interface AmqpConnectionOptions {
-  readonly url: string;
-  readonly connection: ChannelModel | undefined;
-  readonly connectionName: string;
-  readonly reconnect: BackoffOptions;
-  readonly logger: Logger;
-}
+/** The transport's connection: a live {@link AmqpLink} on demand. */
+export type AmqpConnection = ReturnType<typeof createAmqpConnection>;
 
 /**
- * Owns the connection: connects lazily, reconnects with backoff after the broker or network
- * drops it (unless the caller supplied the connection), and tells subscriptions when a new
- * link is up so they can resume.
+ * Connects lazily and, after the broker or the network dropped the connection, reconnects with
+ * backoff (unless the application supplied the connection); subscriptions learn of the loss
+ * from their own channel closing.
  */
-export class AmqpConnection {
-  private link: AmqpLink | undefined;
-  private connecting: Promise<AmqpLink> | undefined;
-  private generation = 0;
-  private closed = false;
+export function createAmqpConnection(
+  url: string,
+  options: AmqpTransportOptions & { reconnect: BackoffOptions; logger: Logger },
+) {
+  const { logger } = options;
+  const stopped = new AbortController();
+  const deadlines = createDeadlines();
+  let link: AmqpLink | undefined;
+  let connecting: Promise<AmqpLink> | undefined;
+  /** A connection was up once: later failures are reconnects. */
+  let adopted = false;
   /** Why the last attempt to connect failed, for the message when no attempt succeeds in time. */
-  private lastError: unknown;
-  private readonly wake = new AbortController();
-  private readonly listeners = new Set<(link: AmqpLink) => void>();
+  let lastError: unknown;
 
-  constructor(private readonly options: AmqpConnectionOptions) {}
-
-  /** The live link, connecting or waiting for a reconnect until `deadline` (epoch ms). */
-  async acquire(deadline: number): Promise<AmqpLink> {
-    if (this.link?.open) return this.link;
-    if (this.closed) throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new PlaytallyError(
-              'TRANSPORT_ERROR',
-              this.lastError === undefined
-                ? `amqp: no connection to RabbitMQ at ${redactUrl(this.options.url)} in time`
-                : `amqp: RabbitMQ at ${redactUrl(this.options.url)} is unreachable: ${describeConnectionError(this.lastError)}`,
-              {
-                details: { url: redactUrl(this.options.url) },
-              },
-            ),
-          ),
-        Math.max(0, deadline - Date.now()),
-      );
+  function adopt(model: ChannelModel): AmqpLink {
+    adopted = true;
+    const current = new AmqpLink(model);
+    model.on('error', (error: unknown) => logger.warn({ err: error }, 'amqp: connection error'));
+    model.once('close', () => {
+      current.open = false;
+      if (link !== current || stopped.signal.aborted) return;
+      link = undefined;
+      if (options.connection !== undefined) {
+        logger.error({}, 'amqp: the connection the application supplied closed; not reconnecting');
+      } else {
+        logger.warn({ url: redactUrl(url) }, 'amqp: connection lost, reconnecting');
+        void connect().catch(() => undefined); // connectLoop logs every failed attempt
+      }
     });
-    try {
-      return await Promise.race([this.connect(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    link = current;
+    return current;
   }
 
-  /** Calls `listener` with every link after the first, i.e. after each reconnect. */
-  onReconnect(listener: (link: AmqpLink) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.wake.abort();
-    const link = this.link;
-    this.link = undefined;
-    if (link?.open && this.options.connection === undefined) {
-      link.open = false;
-      await link.model.close().catch(() => {});
-    }
-  }
-
-  private connect(): Promise<AmqpLink> {
-    this.connecting ??= this.connectLoop().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private async connectLoop(): Promise<AmqpLink> {
+  async function connectLoop(): Promise<AmqpLink> {
     for (let attempt = 1; ; attempt += 1) {
-      if (this.closed) throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
-      if (this.options.connection !== undefined) {
-        if (this.generation > 0)
-          throw this.failure('the connection the application supplied has closed');
-        return this.adopt(this.options.connection);
+      if (stopped.signal.aborted)
+        throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
+      if (options.connection !== undefined) {
+        const supplied = 'amqp: the connection the application supplied has closed';
+        if (adopted) throw new PlaytallyError('TRANSPORT_ERROR', supplied);
+        return adopt(options.connection);
       }
       try {
-        return this.adopt(await this.dial());
+        const clientProperties = { connection_name: options.connectionName ?? 'playtally' };
+        return adopt(await amqp.connect(url, { clientProperties }));
       } catch (error) {
         // A refused login or virtual host will not fix itself: say so at once, unless it
         // happens on a reconnect, where the broker may be restarting with its users not loaded yet.
-        const refusal = this.generation === 0 ? loginRefusal(error) : undefined;
-        if (refusal !== undefined) {
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            `amqp: RabbitMQ at ${redactUrl(this.options.url)} ${refusal}`,
-            { cause: error, details: { url: redactUrl(this.options.url) } },
-          );
-        }
-        this.lastError = error;
-        const delay = backoffDelay(attempt, this.options.reconnect);
-        this.options.logger.warn(
-          { err: error, url: redactUrl(this.options.url), retryInMs: delay },
+        const refusal = adopted ? undefined : loginRefusal(error);
+        const details = { url: redactUrl(url) };
+        const refused = `amqp: RabbitMQ at ${details.url} ${refusal}`;
+        if (refusal !== undefined)
+          throw new PlaytallyError('TRANSPORT_ERROR', refused, { cause: error, details });
+        lastError = error;
+        const delay = backoffDelay(attempt, options.reconnect);
+        logger.warn(
+          { err: error, url: redactUrl(url), retryInMs: delay },
           'amqp: connecting failed, retrying',
         );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.wake.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        // Removes its abort listener when the delay passes: a long outage adds none.
+        await sleepUnlessAborted(delay, stopped.signal);
       }
     }
   }
 
-  private dial(): Promise<ChannelModel> {
-    return amqp.connect(this.options.url, {
-      clientProperties: { connection_name: this.options.connectionName },
+  function connect(): Promise<AmqpLink> {
+    connecting ??= connectLoop().finally(() => {
+      connecting = undefined;
     });
+    return connecting;
   }
 
-  private adopt(model: ChannelModel): AmqpLink {
-    this.generation += 1;
-    const link = new AmqpLink(model, this.generation);
-    model.on('error', (error: unknown) => {
-      this.options.logger.warn({ err: error }, 'amqp: connection error');
-    });
-    model.once('close', () => {
-      link.open = false;
-      if (this.link !== link || this.closed) return;
-      this.link = undefined;
-      if (this.options.connection !== undefined) {
-        this.options.logger.error(
-          {},
-          'amqp: the connection the application supplied closed; not reconnecting',
+  return {
+    /** The live link, connecting or waiting for a reconnect until `deadline` (epoch ms). */
+    async acquire(deadline: number): Promise<AmqpLink> {
+      if (link?.open) return link;
+      const timeoutMs = Math.max(0, deadline - Date.now());
+      const noConnection = () =>
+        new PlaytallyError(
+          'TRANSPORT_ERROR',
+          `amqp: ${unreachableMessage('RabbitMQ', url, lastError, timeoutMs)}`,
+          {
+            details: { url: redactUrl(url) },
+          },
         );
-        return;
+      return deadlines.race(connect(), timeoutMs, noConnection);
+    },
+    /** Closes the link (unless the application owns it) and stops reconnecting. */
+    async close(): Promise<void> {
+      stopped.abort();
+      const current = link;
+      link = undefined;
+      if (current?.open && options.connection === undefined) {
+        current.open = false;
+        await current.model
+          .close()
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, 'amqp: closing the connection failed'),
+          );
       }
-      this.options.logger.warn(
-        { url: redactUrl(this.options.url) },
-        'amqp: connection lost, reconnecting',
-      );
-      void this.connect().catch(() => {});
-    });
-    this.link = link;
-    if (link.generation > 1) for (const listener of this.listeners) listener(link);
-    return link;
-  }
-
-  private failure(error: unknown): PlaytallyError {
-    return new PlaytallyError(
-      'TRANSPORT_ERROR',
-      `amqp: cannot use the connection: ${String(error)}`,
-      { cause: error },
-    );
-  }
+    },
+  };
 }
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(`broker refused the message: ${String(error)}`);

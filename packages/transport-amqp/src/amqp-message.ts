@@ -1,4 +1,4 @@
-import type { EncodedCloudEvent } from '@playtally/transport';
+import type { CloudEventParts, Delivery } from '@playtally/transport';
 import type { Message, Options } from 'amqplib';
 
 /** Prefix of the headers that carry CloudEvent attributes (CloudEvents AMQP binding, binary mode). */
@@ -8,22 +8,16 @@ export const ATTEMPT_HEADER = 'x-playtally-attempt';
 /** Header with the key the event was published with. */
 export const KEY_HEADER = 'x-playtally-key';
 
-/** An AMQP message body with its publish properties. */
-export interface AmqpOutgoing {
-  readonly content: Buffer;
-  readonly options: Options.Publish;
-}
-
 /**
  * Maps a binary-mode CloudEvent onto AMQP: the body is the payload, `datacontenttype` becomes
  * the `content-type` property, every other attribute a `cloudEvents_<name>` header; `id` is also
  * the `message-id` property so broker tools show it. Messages are persistent.
  */
 export function encodeAmqpMessage(
-  message: EncodedCloudEvent,
+  message: CloudEventParts,
   key: string | undefined,
   attempt?: number,
-): AmqpOutgoing {
+): { content: Buffer; options: Options.Publish } {
   const headers: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(message.attributes)) {
     if (name !== 'datacontenttype') headers[CLOUDEVENTS_HEADER_PREFIX + name] = value;
@@ -31,36 +25,25 @@ export function encodeAmqpMessage(
   if (key !== undefined) headers[KEY_HEADER] = key;
   if (attempt !== undefined && attempt > 1) headers[ATTEMPT_HEADER] = attempt;
   const { body } = message;
-  return {
-    content: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-    options: {
-      persistent: true,
-      headers,
-      ...(message.attributes.datacontenttype === undefined
-        ? {}
-        : { contentType: message.attributes.datacontenttype }),
-      ...(message.attributes.id === undefined ? {} : { messageId: message.attributes.id }),
-    },
-  };
-}
-
-/** What a delivered AMQP message carries, back in transport terms. */
-export interface AmqpIncoming {
-  readonly message: EncodedCloudEvent;
-  readonly key: string | undefined;
-  /**
-   * Delivery number: the attempt header of a retry copy (1 without one), plus the broker's
-   * own redeliveries (`x-delivery-count` on quorum queues, else 1 when `redelivered` is set).
-   */
-  readonly attempt: number;
+  const { datacontenttype: contentType, id: messageId } = message.attributes;
+  const content =
+    typeof body === 'string'
+      ? Buffer.from(body)
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const options: Options.Publish = { persistent: true, headers };
+  if (contentType !== undefined) options.contentType = contentType;
+  if (messageId !== undefined) options.messageId = messageId;
+  return { content, options };
 }
 
 /**
  * Reads a delivered message back: `cloudEvents_` (or `cloudEvents:`) headers become attributes,
- * the `content-type` property `datacontenttype`. Never throws: checking that the result is a
- * CloudEvent is left to decoding, so bad messages can be dead-lettered with a reason.
+ * the `content-type` property `datacontenttype`. The attempt is the retry copy's attempt header
+ * (1 without one) plus the broker's own redeliveries (`x-delivery-count` on quorum queues, else
+ * 1 when `redelivered` is set). Never throws: checking that the result is a CloudEvent is left
+ * to decoding, so bad messages can be dead-lettered with a reason.
  */
-export function decodeAmqpMessage(delivered: Message): AmqpIncoming {
+export function decodeAmqpMessage(delivered: Message): Delivery {
   const headers = (delivered.properties.headers ?? {}) as Record<string, unknown>;
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {

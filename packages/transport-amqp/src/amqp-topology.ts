@@ -1,4 +1,4 @@
-import { deadLetterTopic } from '@playtally/transport';
+import { deadLetterTopic, isDeadLetterTopic } from '@playtally/transport';
 import type { Channel } from 'amqplib';
 
 /**
@@ -25,8 +25,7 @@ export async function declareGroup(
   group: string,
 ): Promise<string> {
   const queue = await declareBoundQueue(channel, topic, group);
-  if (!topic.endsWith(deadLetterTopic('')))
-    await declareBoundQueue(channel, deadLetterTopic(topic), group);
+  if (!isDeadLetterTopic(topic)) await declareBoundQueue(channel, deadLetterTopic(topic), group);
   return queue;
 }
 
@@ -36,11 +35,8 @@ export async function declareGroup(
  */
 export async function declareEphemeral(channel: Channel, topic: string): Promise<string> {
   await declareTopic(channel, topic);
-  const { queue } = await channel.assertQueue('', {
-    exclusive: true,
-    durable: false,
-    autoDelete: false,
-  });
+  const ephemeral = { exclusive: true, durable: false, autoDelete: false };
+  const { queue } = await channel.assertQueue('', ephemeral);
   await channel.bindQueue(queue, topic, '');
   return queue;
 }

@@ -1,27 +1,16 @@
 import {
-  assertTransportOpen,
   type BackoffOptions,
-  type CloudEvent,
-  createInFlightTracker,
-  deadLetterTopic,
-  type EncodedCloudEvent,
-  type EventHandler,
-  encodeCloudEvent,
+  defineTransport,
   type Logger,
-  PlaytallyError,
-  type PublishOptions,
-  redactUrl,
-  resolveSubscribeOptions,
-  type SubscribeOptions,
-  type Subscription,
+  retryTransient,
   silentLogger,
   type Transport,
-  type TransportCapabilities,
 } from '@playtally/transport';
 import type { ChannelModel } from 'amqplib';
-import { AmqpConnection, type AmqpLink } from './amqp-connection.js';
+import { type AmqpLink, createAmqpConnection, isConnectionLoss } from './amqp-connection.js';
+import { inspectQueues } from './amqp-inspect.js';
 import { encodeAmqpMessage } from './amqp-message.js';
-import { createAmqpSubscription } from './amqp-subscription.js';
+import { type AmqpDelivery, openAmqpReceiver } from './amqp-receiver.js';
 import { declareGroup } from './amqp-topology.js';
 
 /** Options of {@link createAmqpTransport}. */
@@ -57,12 +46,6 @@ export interface AmqpTransportOptions {
   logger?: Logger;
 }
 
-const CAPABILITIES: TransportCapabilities = {
-  orderedByKey: true,
-  survivesBrokerRestart: true,
-  distributed: true,
-};
-
 /**
  * A {@link Transport} over RabbitMQ. A topic is a durable fanout exchange; a group is a durable
  * queue `<topic>.<group>` bound to it; an ephemeral subscription is an exclusive server-named
@@ -83,148 +66,56 @@ const CAPABILITIES: TransportCapabilities = {
  */
 export function createAmqpTransport(options: AmqpTransportOptions = {}): Transport {
   const url = options.url ?? 'amqp://guest:guest@127.0.0.1:5672';
-  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const logger = options.logger ?? silentLogger;
-  const connection = new AmqpConnection({
-    url,
-    connection: options.connection,
-    connectionName: options.connectionName ?? 'playtally',
-    reconnect: options.reconnect ?? { initialMs: 100, maxMs: 5000, factor: 2 },
-    logger,
-  });
-  const subscriptions = new Set<Subscription>();
-  const publishes = createInFlightTracker();
-  let closing: Promise<void> | undefined;
+  const reconnect = options.reconnect ?? { initialMs: 100, maxMs: 5000, factor: 2 };
+  const connection = createAmqpConnection(url, { ...options, reconnect, logger });
 
-  const assertOpen = (action: string, topic: string): void =>
-    assertTransportOpen('amqp', closing !== undefined, action, topic);
-
-  /** Runs `work` on the live link, retrying on a new link if the connection drops meanwhile. */
-  async function onLink(
-    what: string,
-    topic: string,
-    work: (link: AmqpLink) => Promise<void>,
-  ): Promise<void> {
+  /** Runs `work` on the live link, again on a new link while the connection is being lost. */
+  function onLink<T>(work: (link: AmqpLink) => Promise<T>): Promise<T> {
     const deadline = Date.now() + publishTimeoutMs;
-    for (;;) {
-      const link = await connection.acquire(deadline);
-      try {
-        await work(link);
-        return;
-      } catch (error) {
-        if (link.open && Date.now() < deadline && !isChannelClosed(error)) {
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            `amqp: ${what} "${topic}" failed: ${String(error)}`,
-            {
-              cause: error,
-              details: { topic, url: redactUrl(url) },
-            },
-          );
-        }
-        if (Date.now() >= deadline) {
-          throw new PlaytallyError(
-            'TRANSPORT_ERROR',
-            `amqp: ${what} "${topic}" timed out during a broker outage`,
-            {
-              cause: error,
-              details: { topic, url: redactUrl(url) },
-            },
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    let link: AmqpLink | undefined;
+    const transient = (error: unknown) => link?.open === false || isConnectionLoss(error);
+    const attempt = async () => {
+      link = await connection.acquire(deadline);
+      return work(link);
+    };
+    return retryTransient(attempt, transient, publishTimeoutMs);
   }
 
-  function publishEncoded(
-    topic: string,
-    message: EncodedCloudEvent,
-    key: string | undefined,
-  ): Promise<void> {
-    const { content, options: properties } = encodeAmqpMessage(message, key);
-    return onLink('publishing to', topic, async (link) => {
-      await link.declareExchange(topic);
-      await link.publish(topic, '', content, properties);
-    });
-  }
-
-  async function close(): Promise<void> {
-    await Promise.all([...subscriptions].map((subscription) => subscription.close()));
-    await publishes.drain(closeTimeoutMs);
-    await connection.close();
-  }
-
-  return {
+  return defineTransport<AmqpDelivery>({
     name: 'amqp',
-    capabilities: CAPABILITIES,
-
-    async publish(topic: string, event: CloudEvent, publishOptions: PublishOptions = {}) {
-      assertOpen('publish to', topic);
-      await publishes.track(publishEncoded(topic, encodeCloudEvent(event), publishOptions.key));
-    },
-
-    async ensure(topic: string, groups: readonly string[]) {
-      assertOpen('ensure', topic);
-      await onLink('ensuring', topic, async (link) => {
+    capabilities: { orderedByKey: true, survivesBrokerRestart: true, distributed: true },
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    logger,
+    publish(topic, message, key) {
+      const { content, options: properties } = encodeAmqpMessage(message, key);
+      return onLink(async (link) => {
         await link.declareExchange(topic);
-        for (const group of groups)
+        await link.publish(topic, '', content, properties);
+      });
+    },
+    async ensure(topic, ensured) {
+      await onLink(async (link) => {
+        await link.declareExchange(topic);
+        for (const group of ensured)
           await link.withTopologyChannel((channel) => declareGroup(channel, topic, group));
       });
     },
-
-    async subscribe<T>(
-      topic: string,
-      handler: EventHandler<T>,
-      subscribeOptions: SubscribeOptions = {},
-    ) {
-      assertOpen('subscribe to', topic);
-      const resolved = resolveSubscribeOptions(subscribeOptions);
-      const subscription = await createAmqpSubscription({
-        topic,
-        options: resolved,
-        handler: handler as EventHandler<never>,
-        prefetch: options.prefetch ?? resolved.concurrency,
-        closeTimeoutMs,
-        connectTimeoutMs: publishTimeoutMs,
-        connection,
-        publishDeadLetter: (source, deadLetter, key) =>
-          publishEncoded(deadLetterTopic(source), deadLetter, key),
-        logger,
-        onClosed: () => subscriptions.delete(subscription),
-      }).catch((error: unknown) => {
-        if (error instanceof PlaytallyError) throw error;
-        throw new PlaytallyError(
-          'TRANSPORT_ERROR',
-          `amqp: subscribing to "${topic}" failed: ${String(error)}`,
-          {
-            cause: error,
-            details: { topic, group: resolved.group },
-          },
-        );
-      });
-      subscriptions.add(subscription);
-      return subscription;
+    receive(topic, subscribeOptions, sink) {
+      const prefetch = options.prefetch ?? subscribeOptions.concurrency;
+      const link = connection.acquire(Date.now() + publishTimeoutMs);
+      return openAmqpReceiver(topic, subscribeOptions, { link, prefetch, sink, logger });
     },
-
     async ping() {
-      if (closing !== undefined)
-        throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
       const link = await connection.acquire(Date.now() + 5000);
       await link.withTopologyChannel((channel) => channel.checkExchange('amq.fanout'));
     },
-
-    close() {
-      closing ??= close();
-      return closing;
-    },
-  };
-}
-
-function isChannelClosed(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /channel (is )?closed|connection (is )?closed|channel ended|socket|ECONNRESET|EPIPE/i.test(
-    message,
-  );
+    // RabbitMQ cannot list the queues bound to an exchange: the groups this transport knows.
+    inspect: (topic, group, local) =>
+      onLink((link) =>
+        inspectQueues(link.model, topic, group === undefined ? local.known : [group], local.held),
+      ),
+    close: () => connection.close(),
+  });
 }

@@ -5,8 +5,9 @@ import {
   probeTcp,
   requireService,
 } from '@playtally/transport/testing';
-import { afterAll, describe } from 'vitest';
-import { AMQP_URL, deleteTopics, rabbitmqctl } from '../test/rabbitmq.js';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { PrivateRabbitMq } from '../test/private-rabbitmq.js';
+import { AMQP_URL, deleteTopics } from '../test/rabbitmq.js';
 import { createAmqpTransport } from './index.js';
 
 const available = await requireService('RabbitMQ at 127.0.0.1:5672', () =>
@@ -14,20 +15,21 @@ const available = await requireService('RabbitMQ at 127.0.0.1:5672', () =>
 );
 
 describe.skipIf(!available)('amqp transport faults', () => {
-  // Whatever happens, leave the shared broker running.
-  afterAll(() => rabbitmqctl('start_app'), 120_000);
+  // The restart stops a node of this test's own, never the shared broker.
+  const node = new PrivateRabbitMq();
+  beforeAll(() => node.start(), 180_000);
+  afterAll(() => node.destroy(), 120_000);
 
   describeBrokerRestartContract('amqp', {
-    createTransport: () => createAmqpTransport({ url: AMQP_URL, publishTimeoutMs: 90_000 }),
+    createTransport: () => createAmqpTransport({ url: node.url, publishTimeoutMs: 90_000 }),
     restartBroker: async () => {
       try {
-        await rabbitmqctl('stop_app');
+        await node.ctl('stop_app');
         await new Promise((resolve) => setTimeout(resolve, 2000));
       } finally {
-        await rabbitmqctl('start_app');
+        await node.ctl('start_app');
       }
     },
-    cleanup: deleteTopics,
   });
 
   describeConsumerCrashContract('amqp', {

@@ -1,34 +1,35 @@
 import { describeBrokerRestartContract, requireService } from '@playtally/transport/testing';
-import { describe } from 'vitest';
-import { crashBroker, probeScriptedBroker, startBroker } from './broker-control.js';
-import { createKafkaTransport } from './index.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { PrivateKafkaBroker } from '../test/broker-control.js';
 import {
-  createTestKafka,
   deleteTopics,
   probeKafka,
   TEST_BROKERS,
   testTransportOptions,
-} from './test-broker.js';
+} from '../test/test-broker.js';
+import { createKafkaTransport } from './index.js';
 
-const available =
-  (await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka)) &&
-  (await requireService(
-    'a Kafka broker started by scripts/kafka/start.sh (to restart it)',
-    probeScriptedBroker,
-  ));
+// The private broker uses the jars scripts/kafka/start.sh fetched for the shared one.
+const available = await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka);
 
-describe.skipIf(!available)('kafka transport', () => {
+describe.skipIf(!available)('kafka transport on a private broker', () => {
+  const broker = new PrivateKafkaBroker();
+  beforeAll(() => broker.start(), 240_000);
+  afterAll(() => broker.destroy(), 120_000);
+
   describeBrokerRestartContract('kafka (broker killed with SIGKILL, its pid file left behind)', {
-    createTransport: () => createKafkaTransport(testTransportOptions()),
+    createTransport: () => createKafkaTransport(testTransportOptions({ brokers: broker.brokers })),
     restartBroker: async () => {
       try {
-        await crashBroker();
+        await broker.crash();
         await new Promise((resolve) => setTimeout(resolve, 2_000));
       } finally {
-        await startBroker();
+        await broker.start();
       }
     },
-    cleanup: (topics) => deleteTopics(createTestKafka(), topics),
+    cleanup: (topics) =>
+      deleteTopics(new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING }), topics),
     messageCount: 10_000,
     timeoutMs: 90_000,
   });

@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { describeConsumerCrashContract, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
-import { createKafkaTransport } from './index.js';
 import {
   createTestKafka,
   deleteTopics,
   probeKafka,
   TEST_BROKERS,
   testTransportOptions,
-} from './test-broker.js';
+} from '../test/test-broker.js';
+import { createKafkaTransport } from './index.js';
 
 const available = await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka);
 

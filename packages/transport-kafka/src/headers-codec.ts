@@ -1,4 +1,4 @@
-import type { EncodedCloudEvent } from '@playtally/transport';
+import type { CloudEventParts, EncodedCloudEvent } from '@playtally/transport';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 /**
@@ -10,13 +10,15 @@ export const HEADER_PREFIX = 'ce_';
 const CONTENT_TYPE = 'content-type';
 
 /** Turns an encoded event into a kafkajs record. */
-export function toKafkaMessage(encoded: EncodedCloudEvent, key: string | undefined): Message {
+export function toKafkaMessage(encoded: CloudEventParts, key: string | undefined): Message {
   const headers: IHeaders = {};
   const attributes = encoded.attributes;
   for (const name in attributes) {
     headers[name === 'datacontenttype' ? CONTENT_TYPE : HEADER_PREFIX + name] = attributes[name];
   }
-  const value = Buffer.from(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength);
+  const { body } = encoded;
+  const value =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return key === undefined ? { value, headers } : { key, value, headers };
 }
 

@@ -1,6 +1,5 @@
 import { describeTransportContract, requireService } from '@playtally/transport/testing';
 import { describe } from 'vitest';
-import { createKafkaTransport } from './index.js';
 import {
   createTestKafka,
   deleteTopics,
@@ -9,7 +8,8 @@ import {
   publishRaw,
   TEST_BROKERS,
   testTransportOptions,
-} from './test-broker.js';
+} from '../test/test-broker.js';
+import { createKafkaTransport } from './index.js';
 
 const available = await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka);
 

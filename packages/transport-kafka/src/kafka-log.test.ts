@@ -3,8 +3,8 @@ import { createCloudEvent, createTransport, type Logger } from '@playtally/trans
 import { requireService } from '@playtally/transport/testing';
 import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { createTestKafka, deleteTopics, probeKafka, TEST_BROKERS } from '../test/test-broker.js';
 import { kafkaLogCreator } from './kafka-log.js';
-import { createTestKafka, deleteTopics, probeKafka, TEST_BROKERS } from './test-broker.js';
 
 interface Line {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -3,19 +3,20 @@ import {
   createCloudEvent,
   createTransport,
   isPlaytallyError,
+  silentLogger,
   type Transport,
 } from '@playtally/transport';
 import { requireService } from '@playtally/transport/testing';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createKafkaTransport, type KafkaTransportOptions, kafkaGroupId } from './index.js';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   createTestKafka,
   deleteTopics,
   probeKafka,
   TEST_BROKERS,
   testTransportOptions,
-} from './test-broker.js';
+} from '../test/test-broker.js';
+import { createKafkaTransport, type KafkaTransportOptions, kafkaGroupId } from './index.js';
 
 const available = await requireService(`Kafka at ${TEST_BROKERS.join(',')}`, probeKafka);
 
@@ -263,6 +264,29 @@ describe.skipIf(!available)('kafka transport on a real broker', () => {
     });
     await waitFor(() => again.length === 1, 20_000, 'the redelivery');
     expect(again).toEqual(['held']);
+  });
+
+  it('logs a dead letter it cannot publish and keeps the event unacknowledged', async () => {
+    // The longest valid topic name: its dead-letter topic's name is too long for Kafka.
+    const topic = topicName('long').padEnd(249, 'x');
+    const error = vi.fn();
+    const transport = open({ logger: { ...silentLogger, error } });
+    await transport.subscribe(
+      topic,
+      async () => {
+        throw new Error('refused');
+      },
+      { group: 'doomed', maxAttempts: 1, backoff: { initialMs: 10, maxMs: 50, factor: 2 } },
+    );
+    await transport.publish(topic, createCloudEvent({ type: 't', source: '/s', data: 1 }));
+    await vi.waitFor(() => expect(error.mock.calls.length).toBeGreaterThanOrEqual(2), {
+      timeout: 20_000,
+    });
+    expect(error.mock.calls[0]?.[1]).toMatch(/publishing a dead letter failed/);
+    expect(String(error.mock.calls[0]?.[0].err.message)).toMatch(/not a valid Kafka topic name/);
+    expect(await transport.inspect(topic, 'doomed')).toEqual([
+      expect.objectContaining({ ready: 0, inFlight: 1 }),
+    ]);
   });
 
   it('is what createTransport("kafka://…") builds', async () => {

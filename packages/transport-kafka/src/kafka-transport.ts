@@ -1,20 +1,12 @@
-import {
-  type CloudEvent,
-  type EventHandler,
-  encodeCloudEvent,
-  PlaytallyError,
-  type PublishOptions,
-  resolveSubscribeOptions,
-  type SubscribeOptions,
-  type Subscription,
-  type Transport,
-} from '@playtally/transport';
+import { defineTransport, type Transport } from '@playtally/transport';
 import { Kafka, logLevel } from 'kafkajs';
 import { createBatchingProducer } from './batching-producer.js';
 import { toKafkaMessage } from './headers-codec.js';
+import { inspectGroups } from './kafka-inspect.js';
 import { kafkaLogCreator } from './kafka-log.js';
-import { createKafkaSubscription, type StartingSubscription } from './kafka-subscription.js';
+import { openKafkaReceiver } from './kafka-receiver.js';
 import { type KafkaLogLevel, type KafkaTransportOptions, resolveKafkaOptions } from './options.js';
+import type { KafkaDelivery } from './partition-lanes.js';
 import { assertTopicName, createTopicAdmin } from './topic-admin.js';
 
 const LOG_LEVELS: Record<KafkaLogLevel, logLevel> = {
@@ -57,85 +49,37 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
     });
   const admin = createTopicAdmin(kafka, resolved);
   const producer = createBatchingProducer(kafka, resolved, admin.partitionsOf);
-  const subscriptions = new Set<StartingSubscription>();
-  let closing: Promise<void> | undefined;
+  const logger = resolved.logger;
 
-  const assertOpen = (action: string): void => {
-    if (closing)
-      throw new PlaytallyError('TRANSPORT_CLOSED', `kafka transport: closed, cannot ${action}`);
-  };
-
-  const send = async (topic: string, event: CloudEvent, key: string | undefined): Promise<void> => {
-    await admin.ensureTopic(topic);
-    await producer.send(topic, toKafkaMessage(encodeCloudEvent(event), key));
-  };
-
-  return {
+  return defineTransport<KafkaDelivery>({
     name: 'kafka',
     capabilities: { orderedByKey: true, survivesBrokerRestart: true, distributed: true },
-
-    async publish(
-      topic: string,
-      event: CloudEvent,
-      publishOptions?: PublishOptions,
-    ): Promise<void> {
-      assertOpen(`publish to "${topic}"`);
-      await send(topic, event, publishOptions?.key);
+    closeTimeoutMs: resolved.closeTimeoutMs,
+    logger,
+    async publish(topic, message, key) {
+      await admin.ensureTopic(topic);
+      await producer.send(topic, toKafkaMessage(message, key));
     },
-
-    async ensure(topic: string, groups: readonly string[]): Promise<void> {
-      assertOpen(`ensure "${topic}"`);
-      for (const group of groups) {
-        if (group === '')
-          throw new PlaytallyError('INVALID_INPUT', 'kafka transport: group must not be empty');
-      }
+    async ensure(topic, groups) {
       // A new group starts from the earliest retained offset, so the topic alone keeps events for
       // it; the groups are created too (by committing those offsets) so they show on the broker.
       await admin.ensureTopic(topic);
       await Promise.all(groups.map((group) => admin.ensureGroup(topic, group)));
     },
-
-    async subscribe<T>(
-      topic: string,
-      handler: EventHandler<T>,
-      subscribeOptions?: SubscribeOptions,
-    ) {
-      assertOpen(`subscribe to "${topic}"`);
+    async receive(topic, subscribeOptions, sink) {
       assertTopicName(topic);
-      const starting: StartingSubscription = createKafkaSubscription(
-        topic,
-        handler as EventHandler<never>,
-        resolveSubscribeOptions(subscribeOptions),
-        {
-          kafka,
-          admin,
-          options: resolved,
-          publishDeadLetter: async (deadLetterTopic, deadLetter, key) => {
-            await admin.ensureTopic(deadLetterTopic);
-            await producer.send(deadLetterTopic, toKafkaMessage(deadLetter, key));
-          },
-          onClosed: () => subscriptions.delete(starting),
-        },
-      );
-      subscriptions.add(starting);
-      try {
-        await starting.start();
-      } catch (error) {
-        await starting.subscription.close();
-        throw error;
-      }
-      return starting.subscription satisfies Subscription;
+      return openKafkaReceiver(topic, subscribeOptions, sink, {
+        kafka,
+        admin,
+        options: resolved,
+        logger,
+      });
     },
-
     ping: () => admin.ping(),
-
-    close(): Promise<void> {
-      closing ??= (async () => {
-        await Promise.all([...subscriptions].map((s) => s.subscription.close()));
-        await producer.close();
-        await admin.close();
-      })();
-      return closing;
+    inspect: (topic, group, local) => inspectGroups(admin, topic, group, local),
+    async close() {
+      await producer.close();
+      await admin.close();
     },
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import { type Logger, PlaytallyError } from '@playtally/transport';
+import { type Logger, PlaytallyError, silentLogger } from '@playtally/transport';
 import type { Kafka } from 'kafkajs';
 
 /** How much kafkajs itself logs. */
@@ -15,8 +15,8 @@ export interface KafkaTransportOptions {
   url?: string;
   /**
    * A kafkajs client the caller owns. The transport creates its producer, admin and consumers
-   * from it and disconnects only those on close. `brokers`, `url`, `clientId`, `logLevel` and `logger`
-   * are then ignored.
+   * from it and disconnects only those on close. `brokers`, `url`, `clientId` and `logLevel`
+   * are then ignored, and `logger` receives only the transport's own lines.
    */
   kafka?: Kafka;
   /** Client id sent to the broker; also prefixes ephemeral group ids. @default 'playtally' */
@@ -59,8 +59,9 @@ export interface KafkaTransportOptions {
   /** How much kafkajs logs. @default 'error' */
   logLevel?: KafkaLogLevel;
   /**
-   * Where kafkajs' log lines go (pino or any `Logger`), at their own levels; without it kafkajs
-   * prints them to the console in its own format. @default undefined
+   * Receives the transport's own lines (dead letters, commit failures, lost consumers) and
+   * kafkajs' lines at their own levels (pino or any `Logger`); without it the transport is
+   * silent and kafkajs prints to the console in its own format. @default undefined
    */
   logger?: Logger;
 }
@@ -82,6 +83,7 @@ export interface ResolvedKafkaOptions {
   readonly maxBatchBytes: number;
   readonly idempotent: boolean;
   readonly logLevel: KafkaLogLevel;
+  readonly logger: Logger;
 }
 
 /** Applies defaults and rejects nonsense with `PlaytallyError('CONFIG_INVALID')`. */
@@ -102,6 +104,7 @@ export function resolveKafkaOptions(options: KafkaTransportOptions): ResolvedKaf
     maxBatchBytes: options.maxBatchBytes ?? 1_000_000,
     idempotent: options.idempotent ?? false,
     logLevel: options.logLevel ?? 'error',
+    logger: options.logger ?? silentLogger,
   };
   const positive = [
     'partitions',

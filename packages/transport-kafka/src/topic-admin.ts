@@ -1,8 +1,7 @@
-import { PlaytallyError } from '@playtally/transport';
+import { PlaytallyError, retryTransient } from '@playtally/transport';
 import type { Admin, Kafka } from 'kafkajs';
 import { commitGroupOffsets } from './commit-group-offsets.js';
 import type { ResolvedKafkaOptions } from './options.js';
-import { retryRetriable } from './retry-retriable.js';
 
 /** Kafka's own rule for topic names. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -25,6 +24,8 @@ export interface TopicAdmin {
   deleteGroup(groupId: string): Promise<void>;
   /** Resolves when the cluster answers a metadata request. */
   ping(): Promise<void>;
+  /** The connected kafkajs admin client, for reads this interface does not cover. */
+  client(): Promise<Admin>;
   /** Disconnects the admin client. */
   close(): Promise<void>;
 }
@@ -97,12 +98,14 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
       assertTopicName(topic);
       let pending = topics.get(topic);
       if (!pending) {
-        pending = retryRetriable(() => createTopic(topic), options.subscribeTimeoutMs).catch(
-          (error: unknown) => {
-            topics.delete(topic);
-            throw transportError(`could not create topic "${topic}"`, error, { topic });
-          },
-        );
+        pending = retryTransient(
+          () => createTopic(topic),
+          isRetriable,
+          options.subscribeTimeoutMs,
+        ).catch((error: unknown) => {
+          topics.delete(topic);
+          throw transportError(`could not create topic "${topic}"`, error, { topic });
+        });
         topics.set(topic, pending);
       }
       return pending;
@@ -111,13 +114,17 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
       await connected();
       const groupId = kafkaGroupId(topic, group);
       try {
-        await retryRetriable(async () => {
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          if (committed?.partitions.some(({ offset }) => offset !== '-1')) return;
-          const offsets = await admin.fetchTopicOffsets(topic);
-          const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
-          await commitGroupOffsets(kafka, groupId, topic, partitions);
-        }, options.subscribeTimeoutMs);
+        await retryTransient(
+          async () => {
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            if (committed?.partitions.some(({ offset }) => offset !== '-1')) return;
+            const offsets = await admin.fetchTopicOffsets(topic);
+            const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
+            await commitGroupOffsets(kafka, groupId, topic, partitions);
+          },
+          isRetriable,
+          options.subscribeTimeoutMs,
+        );
       } catch (error) {
         // A member joined meanwhile: the group exists, and its members decide its offsets.
         const { groups } = await admin.describeGroups([groupId]).catch(() => ({ groups: [] }));
@@ -152,6 +159,10 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
         }
       }
     },
+    async client() {
+      await connected();
+      return admin;
+    },
     async ping() {
       try {
         await connected();
@@ -168,6 +179,10 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
     },
   };
 }
+
+/** Kafka marks errors that may pass (no leader yet, a coordinator loading) as retriable. */
+const isRetriable = (error: unknown): boolean =>
+  (error as { retriable?: unknown } | null)?.retriable === true;
 
 /** True when `error` (or one it aggregates) is a Kafka protocol error of the given type. */
 export function isKafkaErrorType(error: unknown, type: string): boolean {

@@ -20,7 +20,12 @@ describe.skipIf(!available)('redis transport faults', () => {
   afterAll(() => server.destroy());
 
   describeBrokerRestartContract('redis', {
-    createTransport: () => createRedisTransport({ url: server.url, publishTimeoutMs: 90_000 }),
+    createTransport: () =>
+      createRedisTransport({
+        url: server.url,
+        publishTimeoutMs: 90_000,
+        survivesBrokerRestart: true,
+      }),
     restartBroker: async () => {
       try {
         await server.kill('SIGKILL');

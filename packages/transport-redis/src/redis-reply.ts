@@ -1,5 +1,11 @@
+import type { Delivery } from '@playtally/transport';
 import type { Redis } from 'ioredis';
-import type { StreamEntry } from './redis-stream-subscription.js';
+import { decodeStreamFields } from './redis-fields.js';
+
+/** One stream entry, decoded, as the kit delivers it. */
+export interface StreamEntry extends Delivery {
+  readonly id: string;
+}
 
 /**
  * Entries of an XREAD/XREADGROUP reply for one stream (`[[key, [[id, fields], …]]]` or null),
@@ -15,7 +21,8 @@ export function parseEntries(reply: unknown, attempt: number, nested = true): St
     const [id, fields] = item as [Buffer | string, Buffer[] | null];
     // Entries trimmed away (MAXLEN) while pending come back without fields; skip them.
     if (fields === null || fields === undefined) continue;
-    entries.push({ id: id.toString(), fields, attempt });
+    const { message, key } = decodeStreamFields(fields);
+    entries.push({ id: id.toString(), message, key, attempt });
   }
   return entries;
 }
@@ -51,23 +58,4 @@ export async function closeConnection(redis: Redis): Promise<void> {
   ]);
   clearTimeout(timer);
   redis.disconnect();
-}
-
-/** Resolves `work`, or rejects with `onTimeout()` after `ms`. */
-export async function withTimeout<T>(
-  work: Promise<T>,
-  ms: number,
-  onTimeout: () => Error,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(onTimeout()), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,33 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  assertTransportOpen,
-  type CloudEvent,
-  type CloudEventParts,
-  createInFlightTracker,
+  createDeadlines,
   deadLetterTopic,
-  describeConnectionError,
-  type EventHandler,
-  encodeCloudEventParts,
+  defineTransport,
+  isDeadLetterTopic,
   type Logger,
-  PlaytallyError,
-  type PublishOptions,
+  type Receiver,
   redactUrl,
-  resolveSubscribeOptions,
-  type SubscribeOptions,
-  type Subscription,
   silentLogger,
   type Transport,
-  type TransportCapabilities,
+  unreachableMessage,
 } from '@playtally/transport';
 import { Redis } from 'ioredis';
-import { createDeadlines } from './deadlines.js';
 import { BlockingReader } from './redis-blocking-reader.js';
 import { createEphemeralSource } from './redis-ephemeral-source.js';
 import { encodeStreamFields } from './redis-fields.js';
 import { createGroupSource } from './redis-group-source.js';
-import { closeConnection, createGroup, withTimeout } from './redis-reply.js';
-import { runStreamSubscription, type StreamSource } from './redis-stream-subscription.js';
+import { inspectStreams } from './redis-inspect.js';
+import { closeConnection, createGroup, type StreamEntry } from './redis-reply.js';
 
 /** Options of {@link createRedisTransport}. */
 export interface RedisTransportOptions {
@@ -58,17 +49,15 @@ export interface RedisTransportOptions {
   closeTimeoutMs?: number;
   /** How long `publish`, `ensure` and `subscribe` wait through an outage before rejecting. @default 30000 */
   publishTimeoutMs?: number;
+  /**
+   * Declare that nothing confirmed is lost when the server restarts: true only when Redis
+   * persists every write before it answers (`appendonly yes` with `appendfsync always`);
+   * `everysec` can lose the last second of confirmed publishes. @default false
+   */
+  survivesBrokerRestart?: boolean;
   /** Receives reconnects, dead letters and settle failures. @default silentLogger */
   logger?: Logger;
 }
-
-const ignore = (): void => {};
-
-const CAPABILITIES: TransportCapabilities = {
-  orderedByKey: true,
-  survivesBrokerRestart: true,
-  distributed: true,
-};
 
 /**
  * A {@link Transport} over Redis Streams. A topic is a stream; a group is a consumer group read
@@ -77,10 +66,8 @@ const CAPABILITIES: TransportCapabilities = {
  * letters go to the stream `<topic>.dead-letter` (every group subscribed to a topic also gets a
  * group there). Ephemeral subscriptions read with XREAD and create nothing on the server.
  * Streams are trimmed with `MAXLEN ~`. ioredis reconnects by itself; blocked reads resume and
- * groups lost with the server's data are re-created.
- *
- * Survives a server restart only when Redis persists what it acknowledged
- * (`appendonly yes`, `appendfsync always`).
+ * groups lost with the server's data are re-created. Declares `survivesBrokerRestart` only when
+ * told the server persists before answering (see {@link RedisTransportOptions}).
  *
  * @example
  * ```ts
@@ -99,7 +86,6 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
   const trim = Number.isFinite(maxLen) ? ['MAXLEN', '~', String(maxLen)] : [];
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const blockMs = options.blockMs ?? 2000;
-  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const logger = options.logger ?? silentLogger;
   const commands =
@@ -120,66 +106,18 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
       connectionError = undefined;
     });
   }
-  const subscriptions = new Set<Subscription>();
-  const publishes = createInFlightTracker();
   const deadlines = createDeadlines();
-  let closing: Promise<void> | undefined;
-
   const streamKey = (topic: string) => keyPrefix + topic;
-
-  const assertOpen = (action: string, topic: string): void =>
-    assertTransportOpen('redis', closing !== undefined, action, topic);
-
   const timedOut = () =>
-    new Error(
-      connectionError === undefined
-        ? `Redis at ${redactUrl(url)} gave no answer within ${publishTimeoutMs} ms`
-        : `Redis at ${redactUrl(url)} is unreachable: ${describeConnectionError(connectionError)}`,
-    );
-
-  function failure(what: string, topic: string, error: unknown): PlaytallyError {
-    return new PlaytallyError(
-      'TRANSPORT_ERROR',
-      `redis: ${what} "${topic}" failed: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-        details: { topic, url: redactUrl(url) },
-      },
-    );
-  }
-
-  /** Bounds `work` by the outage timeout, turning failures into TRANSPORT_ERROR. */
-  function guarded<T>(what: string, topic: string, work: Promise<T>): Promise<T> {
-    return deadlines.race(work, publishTimeoutMs, timedOut).catch((error: unknown) => {
-      throw failure(what, topic, error);
-    });
-  }
-
-  function publishEncoded(
-    topic: string,
-    message: CloudEventParts,
-    key: string | undefined,
-  ): Promise<void> {
-    const fields = encodeStreamFields(message, key);
-    const added = commands.call(
-      'XADD',
-      streamKey(topic),
-      ...trim,
-      '*',
-      ...fields,
-    ) as Promise<unknown>;
-    return deadlines.race(added, publishTimeoutMs, timedOut).then(ignore, (error: unknown) => {
-      throw failure('publishing to', topic, error);
-    });
-  }
+    new Error(unreachableMessage('Redis', url, connectionError, publishTimeoutMs));
 
   async function ensureGroup(topic: string, group: string): Promise<void> {
     await createGroup(commands, streamKey(topic), group, '$');
-    if (!topic.endsWith(deadLetterTopic('')))
+    if (!isDeadLetterTopic(topic))
       await createGroup(commands, streamKey(deadLetterTopic(topic)), group, '$');
   }
 
-  async function openSource(topic: string, group: string | undefined): Promise<StreamSource> {
+  async function receive(topic: string, group: string | undefined): Promise<Receiver<StreamEntry>> {
     const connection = commands.duplicate({
       enableAutoPipelining: false,
       maxRetriesPerRequest: null,
@@ -192,15 +130,13 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
       if (group === undefined)
         return await createEphemeralSource(reader, streamKey(topic), blockMs);
       await ensureGroup(topic, group);
-      const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
       return createGroupSource({
         commands,
         reader,
-        onAcknowledgeError: (error) =>
-          logger.warn({ err: error, topic, group }, 'redis: XACK failed; the entries stay pending'),
+        warn: (error, message) => logger.warn({ err: error, topic, group }, message),
         stream: streamKey(topic),
         group,
-        consumer,
+        consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
         blockMs,
         claimIdleMs,
       });
@@ -210,72 +146,42 @@ export function createRedisTransport(options: RedisTransportOptions = {}): Trans
     }
   }
 
-  async function close(): Promise<void> {
-    await Promise.all([...subscriptions].map((subscription) => subscription.close()));
-    await publishes.drain(closeTimeoutMs);
-    if (options.client === undefined) await closeConnection(commands);
-  }
-
-  return {
+  return defineTransport<StreamEntry>({
     name: 'redis',
-    capabilities: CAPABILITIES,
-
-    publish(topic: string, event: CloudEvent, publishOptions: PublishOptions = {}) {
-      try {
-        assertOpen('publish to', topic);
-        return publishes.track(
-          publishEncoded(topic, encodeCloudEventParts(event), publishOptions.key),
-        );
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    capabilities: {
+      orderedByKey: true,
+      survivesBrokerRestart: options.survivesBrokerRestart ?? false,
+      distributed: true,
     },
-
-    async ensure(topic: string, groups: readonly string[]) {
-      assertOpen('ensure', topic);
-      await guarded(
-        'ensuring',
-        topic,
-        Promise.all(groups.map((group) => ensureGroup(topic, group))),
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    openTimeoutMs: publishTimeoutMs,
+    logger,
+    publish(topic, message, key) {
+      const fields = encodeStreamFields(message, key);
+      return deadlines.race(
+        commands.call('XADD', streamKey(topic), ...trim, '*', ...fields),
+        publishTimeoutMs,
+        timedOut,
       );
     },
-
-    async subscribe<T>(
-      topic: string,
-      handler: EventHandler<T>,
-      subscribeOptions: SubscribeOptions = {},
-    ) {
-      assertOpen('subscribe to', topic);
-      const resolved = resolveSubscribeOptions(subscribeOptions);
-      const source = await guarded('subscribing to', topic, openSource(topic, resolved.group));
-      const subscription = runStreamSubscription({
-        topic,
-        options: resolved,
-        handler: handler as EventHandler<never>,
-        source,
-        closeTimeoutMs,
-        publishDeadLetter: (origin, deadLetter, key) =>
-          publishEncoded(deadLetterTopic(origin), deadLetter, key),
-        logger,
-        onClosed: () => subscriptions.delete(subscription),
-      });
-      subscriptions.add(subscription);
-      return subscription;
+    async ensure(topic, groups) {
+      await deadlines.race(
+        Promise.all(groups.map((group) => ensureGroup(topic, group))),
+        publishTimeoutMs,
+        timedOut,
+      );
     },
-
+    receive: (topic, subscribeOptions) => receive(topic, subscribeOptions.group),
     async ping() {
-      if (closing !== undefined)
-        throw new PlaytallyError('TRANSPORT_CLOSED', 'redis transport is closed');
-      await withTimeout(
+      await deadlines.race(
         commands.ping(),
         5000,
-        () => new PlaytallyError('TRANSPORT_ERROR', 'redis: no answer to PING'),
+        () => new Error('no answer to PING within 5000 ms'),
       );
     },
-
-    close() {
-      closing ??= close();
-      return closing;
+    inspect: (topic, group) => inspectStreams(commands, keyPrefix, topic, group),
+    async close() {
+      if (options.client === undefined) await closeConnection(commands);
     },
-  };
+  });
 }

@@ -22,6 +22,8 @@ export interface CloudEvent<T = unknown> {
   /** Media type of `data`; playtally writes `application/json`. */
   readonly datacontenttype: string;
   readonly subject?: string;
+  /** URI of the schema `data` adheres to. */
+  readonly dataschema?: string;
   readonly data: T;
   /** Extension attributes (string-valued). */
   readonly extensions?: Readonly<Record<string, string>>;
@@ -35,6 +37,7 @@ export interface CloudEventInit<T> {
   id?: string;
   time?: string | Date;
   subject?: string;
+  dataschema?: string;
   datacontenttype?: string;
   extensions?: Record<string, string>;
 }
@@ -58,7 +61,7 @@ const RESERVED = new Set([
  *
  * @example
  * ```ts
- * import { createCloudEvent } from '@playtally/core';
+ * import { createCloudEvent } from '@playtally/transport';
  * const event = createCloudEvent({ type: 'job.requested', source: '/playtally/api', data: { jobId: 'j1' } });
  * ```
  */
@@ -66,6 +69,8 @@ export function createCloudEvent<T>(init: CloudEventInit<T>): CloudEvent<T> {
   if (!init.type) throw new PlaytallyError('INVALID_INPUT', 'CloudEvent type must not be empty');
   if (!init.source)
     throw new PlaytallyError('INVALID_INPUT', 'CloudEvent source must not be empty');
+  if (init.dataschema === '')
+    throw new PlaytallyError('INVALID_INPUT', 'CloudEvent dataschema must not be empty');
   for (const name of Object.keys(init.extensions ?? {})) {
     if (!EXTENSION_NAME.test(name) || RESERVED.has(name)) {
       throw new PlaytallyError(
@@ -84,6 +89,7 @@ export function createCloudEvent<T>(init: CloudEventInit<T>): CloudEvent<T> {
     time,
     datacontenttype: init.datacontenttype ?? 'application/json',
     ...(init.subject === undefined ? {} : { subject: init.subject }),
+    ...(init.dataschema === undefined ? {} : { dataschema: init.dataschema }),
     data: init.data,
     ...(init.extensions === undefined ? {} : { extensions: { ...init.extensions } }),
   };
@@ -115,7 +121,7 @@ export interface CloudEventParts {
  *
  * @example
  * ```ts
- * import { createCloudEvent, encodeCloudEventParts } from '@playtally/core';
+ * import { createCloudEvent, encodeCloudEventParts } from '@playtally/transport';
  * const { body } = encodeCloudEventParts(createCloudEvent({ type: 't', source: '/s', data: { n: 1 } }));
  * // body === '{"n":1}'
  * ```
@@ -130,6 +136,7 @@ export function encodeCloudEventParts(event: CloudEvent): CloudEventParts {
     datacontenttype: event.datacontenttype,
   };
   if (event.subject !== undefined) attributes.subject = event.subject;
+  if (event.dataschema !== undefined) attributes.dataschema = event.dataschema;
   if (event.extensions !== undefined)
     for (const k in event.extensions) attributes[k] = event.extensions[k] as string;
   let body: string | Uint8Array;
@@ -214,6 +221,7 @@ export function decodeCloudEvent(
     data,
   };
   if (attributes.subject !== undefined) event.subject = attributes.subject;
+  if (attributes.dataschema !== undefined) event.dataschema = attributes.dataschema;
   if (extensions !== undefined) event.extensions = extensions;
   return event;
 }

@@ -1,3 +1,5 @@
+import { redactUrl } from './redact-url.js';
+
 /** What each network failure means, as a person would say it. */
 const NETWORK_REASONS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused (nothing listens there: is it running?)',
@@ -38,4 +40,29 @@ export function describeConnectionError(error: unknown): string {
     else current = (current as { cause?: unknown }).cause;
   }
   return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/**
+ * Why an operation gave up waiting for a broker, in one sentence: `<service> at <url> is
+ * unreachable: <why>` when the last attempt to connect said why (see
+ * {@link describeConnectionError}), else `<service> at <url> gave no answer within <ms> ms`.
+ * The URL's password never appears.
+ *
+ * @example
+ * ```ts
+ * import { unreachableMessage } from '@playtally/transport';
+ * unreachableMessage('Redis', 'redis://:secret@cache:6379', undefined, 5000);
+ * // 'Redis at redis://:***@cache:6379 gave no answer within 5000 ms'
+ * ```
+ */
+export function unreachableMessage(
+  service: string,
+  url: string,
+  lastError: unknown,
+  timeoutMs: number,
+): string {
+  const where = `${service} at ${redactUrl(url)}`;
+  return lastError === undefined
+    ? `${where} gave no answer within ${timeoutMs} ms`
+    : `${where} is unreachable: ${describeConnectionError(lastError)}`;
 }

@@ -89,7 +89,7 @@ export interface Subscription {
 
 /**
  * The port between producers and consumers. Every adapter (memory, AMQP, Kafka, Redis Streams)
- * implements exactly these semantics and passes the contract suite in `@playtally/core/testing`.
+ * implements exactly these semantics and passes the contract suite in `@playtally/transport/testing`.
  *
  * Delivery is at least once. All methods are safe to call concurrently. After `close()` has
  * begun, `publish` and `subscribe` reject with `PlaytallyError('TRANSPORT_CLOSED')`.
@@ -99,14 +99,14 @@ export interface Subscription {
  * `deadletterreason` (the last error message), `deadlettergroup` and `deadletterattempts`, so it
  * can be inspected or replayed by subscribing to that topic like any other.
  *
- * Writing an adapter: {@link resolveSubscribeOptions}, {@link processDelivery} (decode, run the
- * handler, decide ack / retry / dead-letter), {@link createDeadLetter} and
- * {@link createInFlightTracker} carry the shared rules; `describeTransportContract` from
- * `@playtally/core/testing` checks the result against a real broker.
+ * Writing an adapter: {@link defineTransport} owns the lifecycle, the delivery loop and the
+ * retry and dead-letter rules; an adapter supplies only its broker's primitives, and
+ * `describeTransportContract` from `@playtally/transport/testing` checks the result against a
+ * real broker.
  *
  * @example
  * ```ts
- * import { createMemoryTransport, createCloudEvent } from '@playtally/core';
+ * import { createMemoryTransport, createCloudEvent } from '@playtally/transport';
  * const transport = createMemoryTransport();
  * await transport.subscribe('greetings', async (event) => console.log(event.data), { group: 'printer' });
  * await transport.publish('greetings', createCloudEvent({ type: 'greeting', source: '/example', data: 'hi' }));
@@ -146,16 +146,55 @@ export interface Transport {
   ping(): Promise<void>;
 
   /**
+   * Reports, for `topic` and each of its durable groups (or only `group`), how many events wait
+   * for the group, how many a consumer holds unacknowledged, how many consumers read for it and
+   * how many dead letters are kept for it: what an operator's queue view shows. Read from the
+   * broker where it keeps the figures (see {@link QueueStats} for what each broker can tell), so
+   * it is a snapshot, never exact while events move. A topic or group the broker does not know
+   * yields no entry. Ephemeral subscriptions are not listed. Rejects with `TRANSPORT_CLOSED`
+   * after `close()` began.
+   */
+  inspect(topic: string, group?: string): Promise<readonly QueueStats[]>;
+
+  /**
    * Closes every subscription gracefully (see {@link Subscription.close}), then disconnects.
    * Idempotent and safe to call concurrently.
    */
   close(): Promise<void>;
 }
 
+/**
+ * The figures of one durable group of one topic, as {@link Transport.inspect} reports them.
+ *
+ * `ready` and `inFlight` together are the events the group has not acknowledged yet. Where a
+ * broker cannot tell them apart for consumers in other processes (Kafka keeps only a group's
+ * committed offset; RabbitMQ's queue declare counts ready messages only), the adapter counts
+ * its own subscriptions' unacknowledged events as `inFlight`, and says so in its README.
+ */
+export interface QueueStats {
+  readonly topic: string;
+  readonly group: string;
+  /** Events kept for the group that no consumer holds yet (the backlog). */
+  readonly ready: number;
+  /** Events a consumer of the group holds and has not acknowledged yet. */
+  readonly inFlight: number;
+  /** Subscriptions (consumers) currently reading for the group. */
+  readonly consumers: number;
+  /** Dead letters of the topic kept for the group on its dead-letter topic, not yet read. */
+  readonly deadLetters: number;
+}
+
 /** The topic dead letters of `topic` are published to. */
 export function deadLetterTopic(topic: string): string {
-  return `${topic}.dead-letter`;
+  return `${topic}${DEAD_LETTER_SUFFIX}`;
 }
+
+/** Whether `topic` is a dead-letter topic (`<topic>.dead-letter`), whose groups get no dead-letter groups of their own. */
+export function isDeadLetterTopic(topic: string): boolean {
+  return topic.endsWith(DEAD_LETTER_SUFFIX);
+}
+
+const DEAD_LETTER_SUFFIX = '.dead-letter';
 
 /** Extension attribute names a dead letter carries. */
 export const DEAD_LETTER_ATTRIBUTES = {

@@ -43,7 +43,10 @@ export interface SubmitJobInput {
    * form the field may follow the file). @default 'fail'
    */
   onInvalid?: InvalidRowPolicy | (() => Promise<InvalidRowPolicy | undefined>) | undefined;
-  /** A size the client announced (Content-Length): checked before a byte is read. */
+  /**
+   * The size the client announced for the source (a raw body's Content-Length): checked
+   * against the limit before a byte is read, and the source must have exactly that many bytes.
+   */
   declaredBytes?: number | undefined;
   /** Aborts the upload (the client went away); nothing is kept. */
   signal?: AbortSignal | undefined;
@@ -166,6 +169,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           maxBytes: maxUploadBytes,
           prefix: 'uploads',
           ...(input.signal ? { signal: input.signal } : {}),
+          ...(input.declaredBytes === undefined ? {} : { expectedBytes: input.declaredBytes }),
         })
         .catch((error: unknown) => {
           throw isPlaytallyError(error, 'PAYLOAD_TOO_LARGE') ? tooLarge(maxUploadBytes) : error;

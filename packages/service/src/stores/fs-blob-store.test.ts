@@ -159,6 +159,20 @@ describe('createFsBlobStore', () => {
     expect(await filesUnder(directory)).toEqual([]);
   });
 
+  it('fails ping with STORE_ERROR naming the directory when it cannot be used', async () => {
+    const parent = await temporaryDirectory();
+    await writeFile(join(parent, 'a-file'), 'not a directory');
+    const directory = join(parent, 'a-file', 'blobs');
+    const blobs = createFsBlobStore({ directory });
+    await expect(blobs.ping?.()).rejects.toMatchObject({
+      code: 'STORE_ERROR',
+      message: expect.stringContaining(directory),
+    });
+    await expect(createFsBlobStore({ directory: join(parent, 'fine') }).ping?.()).resolves.toBe(
+      undefined,
+    );
+  });
+
   it('stops reading the source as soon as maxBytes is exceeded', async () => {
     const blobs = createFsBlobStore({ directory: await temporaryDirectory() });
     let pulled = 0;

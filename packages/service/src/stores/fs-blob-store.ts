@@ -1,9 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type ByteSource, PlaytallyError, sourceChunks } from '@playtally/core';
-import type { BlobInfo, BlobStore, PutBlobOptions } from '../ports/blob-store.js';
+import type { BlobInfo, BlobRange, BlobStore, PutBlobOptions } from '../ports/blob-store.js';
+import { newBlobKey, parseBlobKey } from './blob-keys.js';
+import { checkBlobRange } from './blob-range.js';
+import { expectedBytesError } from './expected-bytes.js';
+import { probeWritable } from './storage-probe.js';
 
 /** Options of {@link createFsBlobStore}. */
 export interface FsBlobStoreOptions {
@@ -17,13 +21,6 @@ const IO_CHUNK_BYTES = 1 << 20;
 /** How much is written between the background syncs of a large blob. */
 const SYNC_EVERY_BYTES = 32 << 20;
 
-/** Prefix of keys when `put` names none. */
-export const DEFAULT_BLOB_PREFIX = 'blobs';
-
-const PREFIX = /^[A-Za-z0-9-]{1,64}$/;
-const KEY =
-  /^([A-Za-z0-9-]{1,64})\/([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/;
-
 /**
  * A {@link BlobStore} on the local filesystem. Keys are `<prefix>/<uuid>`, generated here and
  * checked against a strict pattern on every read, so no string a client sends (`../etc/passwd`,
@@ -32,7 +29,7 @@ const KEY =
  * `put` streams into a temporary file (`.tmp-<uuid>`, opened with `O_EXCL` next to its final
  * place), fsyncs it and renames it into place, so readers see the whole blob or nothing; past
  * `maxBytes`, on abort, or when the source fails, the temporary file is removed. Reads stream
- * from disk; nothing is held in memory beyond one chunk.
+ * from disk, whole or a byte range; nothing is held in memory beyond one chunk.
  *
  * @example
  * ```ts
@@ -46,22 +43,14 @@ const KEY =
 export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   const root = resolve(options.directory);
   const pathOf = (key: string): string | undefined => {
-    const match = KEY.exec(key);
-    return match === null ? undefined : join(root, match[1]!, match[2]!);
+    const parts = parseBlobKey(key);
+    return parts === undefined ? undefined : join(root, parts.prefix, parts.id);
   };
 
   return {
     async put(source: ByteSource, putOptions: PutBlobOptions = {}): Promise<BlobInfo> {
-      const prefix = putOptions.prefix ?? DEFAULT_BLOB_PREFIX;
-      if (!PREFIX.test(prefix)) {
-        throw new PlaytallyError(
-          'INVALID_INPUT',
-          `Blob prefix "${prefix}" must be 1-64 letters, digits or "-"`,
-          { details: { prefix } },
-        );
-      }
+      const { prefix, id } = newBlobKey(putOptions.prefix);
       if (putOptions.signal?.aborted) throw abortError(putOptions.signal);
-      const id = randomUUID();
       const folder = join(root, prefix);
       const what = `store blob ${prefix}/${id}`;
       const temporary = join(folder, `.tmp-${id}`);
@@ -92,12 +81,22 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       return { key: `${prefix}/${id}`, size };
     },
 
-    async read(key: string): Promise<Readable> {
+    async read(key: string, range?: BlobRange): Promise<Readable> {
+      const { start, end } = checkBlobRange(key, range);
       const path = pathOf(key);
       const handle = path === undefined ? undefined : await openExisting(path);
       if (handle === undefined) throw notFound(key);
+      if (end !== undefined && end <= start) {
+        await handle.close();
+        return Readable.from([]);
+      }
       // 1 MiB reads, as the CLI reads files: the engine's per-chunk work is amortised.
-      return handle.createReadStream({ highWaterMark: IO_CHUNK_BYTES });
+      // createReadStream's `end` is inclusive; the port's is exclusive.
+      return handle.createReadStream({
+        highWaterMark: IO_CHUNK_BYTES,
+        start,
+        ...(end === undefined ? {} : { end: end - 1 }),
+      });
     },
 
     async stat(key: string): Promise<BlobInfo | undefined> {
@@ -116,6 +115,21 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       const path = pathOf(key);
       if (path !== undefined) await rm(path, { force: true });
     },
+
+    async ping(): Promise<void> {
+      try {
+        await mkdir(root, { recursive: true });
+        await access(root, constants.R_OK | constants.W_OK);
+      } catch (error) {
+        throw new PlaytallyError(
+          'STORE_ERROR',
+          `fs blob store: the directory ${root} cannot be used: ${(error as Error).message}`,
+          { cause: error, details: { directory: root, component: 'storage' } },
+        );
+      }
+      // Permissions are not enough: a full or read-only disk shows only when written to.
+      await probeWritable(root);
+    },
   };
 }
 
@@ -123,7 +137,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
 async function copyInto(
   handle: FileHandle,
   source: ByteSource,
-  { maxBytes = Number.POSITIVE_INFINITY, signal }: PutBlobOptions,
+  { maxBytes = Number.POSITIVE_INFINITY, signal, expectedBytes }: PutBlobOptions,
 ): Promise<number> {
   const chunks = sourceChunks(source);
   const release = (): void => {
@@ -178,6 +192,9 @@ async function copyInto(
       const next =
         aborted === undefined ? await chunks.next() : await Promise.race([chunks.next(), aborted]);
       if (next.done) {
+        if (expectedBytes !== undefined && size !== expectedBytes) {
+          throw expectedBytesError(expectedBytes, size, true);
+        }
         await flush();
         await syncing;
         if (syncFailure !== undefined) throw syncFailure.error;
@@ -192,6 +209,9 @@ async function copyInto(
             details: { maxBytes },
           },
         );
+      }
+      if (expectedBytes !== undefined && size > expectedBytes) {
+        throw expectedBytesError(expectedBytes, size, false);
       }
       gathered.push(next.value);
       gatheredBytes += next.value.byteLength;

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { PlaytallyError } from '@playtally/core';
 
 /**
- * Resolves when `directory` accepts a small write (created, written, synced, removed): the
- * readiness check of a filesystem blob store. Rejects with `STORAGE_FULL` when the disk is full
+ * Resolves when `directory` accepts a small write (created, written, synced, removed): what the
+ * filesystem blob store's `ping` (the readiness check) adds to a permission check. Rejects with `STORAGE_FULL` when the disk is full
  * or read-only, and with `STORE_ERROR` otherwise; both name the component `storage`.
  *
  * @example
@@ -15,9 +15,10 @@ import { PlaytallyError } from '@playtally/core';
  * ```
  */
 export async function probeWritable(directory: string): Promise<void> {
-  const file = join(resolve(directory), `.probe-${randomUUID()}`);
+  const root = resolve(directory);
+  const file = join(root, `.probe-${randomUUID()}`);
   try {
-    await mkdir(resolve(directory), { recursive: true });
+    await mkdir(root, { recursive: true });
     const handle = await open(file, 'wx', 0o600);
     try {
       await handle.write(new Uint8Array(4096).fill(46));

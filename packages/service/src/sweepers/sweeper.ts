@@ -10,8 +10,11 @@ import { sweepStaleBlobWrites } from './sweep-stale-blobs.js';
 export interface SweeperOptions {
   jobs: JobStore;
   blobs: BlobStore;
-  /** Root of the filesystem blob store, for temporary writes and orphan uploads. */
-  storageDir: string;
+  /**
+   * Root of a filesystem blob store, for temporary writes and orphan uploads; without one (an
+   * S3 bucket), only spill folders and expired results are swept. @default none
+   */
+  storageDir?: string | undefined;
   /** Where workers spill; folders of processes that are gone are removed. @default os.tmpdir() */
   tempDir?: string;
   /** Results older than this expire. @default 604800000 (7 days) */
@@ -70,20 +73,23 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     }
   };
 
+  const { storageDir } = options;
   const runOnce = async (): Promise<SweepCounts> => {
     const counts: SweepCounts = {
       spillFolders: await part('spill folders', () => sweepSpillFolders(options.tempDir)),
-      temporaryBlobs: await part('temporary blobs', () =>
-        sweepStaleBlobWrites(options.storageDir, {
-          olderThanMs: options.staleWriteMs ?? 3_600_000,
-        }),
+      temporaryBlobs: await part('temporary blobs', async () =>
+        storageDir === undefined
+          ? 0
+          : sweepStaleBlobWrites(storageDir, { olderThanMs: options.staleWriteMs ?? 3_600_000 }),
       ),
-      orphanUploads: await part('orphan uploads', () =>
-        sweepOrphanUploads({
-          directory: options.storageDir,
-          jobs: options.jobs,
-          graceMs: options.orphanGraceMs ?? 3_600_000,
-        }),
+      orphanUploads: await part('orphan uploads', async () =>
+        storageDir === undefined
+          ? 0
+          : sweepOrphanUploads({
+              directory: storageDir,
+              jobs: options.jobs,
+              graceMs: options.orphanGraceMs ?? 3_600_000,
+            }),
       ),
       expiredResults: await part('expired results', () =>
         expireResults({

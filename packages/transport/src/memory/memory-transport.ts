@@ -1,35 +1,18 @@
-import { PlaytallyError } from '@playtally/core';
-import { assertTransportOpen } from '../assert-open.js';
-import { type CloudEvent, type EncodedCloudEvent, encodeCloudEvent } from '../cloud-event.js';
-import { resolveSubscribeOptions } from '../delivery.js';
+import type { CloudEventParts } from '../cloud-event.js';
+import { defineTransport } from '../kit/define-transport.js';
+import type { Receiver } from '../kit/transport-driver.js';
 import {
   deadLetterTopic,
-  type EventHandler,
-  type PublishOptions,
-  type SubscribeOptions,
-  type Subscription,
+  isDeadLetterTopic,
   type Transport,
   type TransportCapabilities,
 } from '../transport.js';
 import { type MemoryEnvelope, MemoryQueue } from './memory-queue.js';
-import { createMemorySubscription } from './memory-subscription.js';
 
 /** Options of {@link createMemoryTransport}. */
 export interface MemoryTransportOptions {
   /** How long `close()` waits for in-flight handlers before aborting them. @default 10000 */
   closeTimeoutMs?: number;
-}
-
-/** What the memory transport holds for a topic, for tests and diagnostics. */
-export interface MemoryTopicInspection {
-  /** Durable groups with their waiting messages and current subscriptions. */
-  readonly groups: readonly {
-    readonly name: string;
-    readonly waiting: number;
-    readonly subscriptions: number;
-  }[];
-  /** Ephemeral subscriptions currently open. */
-  readonly ephemeralSubscriptions: number;
 }
 
 /** The memory transport: a {@link Transport} plus hooks for tests. */
@@ -44,14 +27,14 @@ export interface MemoryTransport extends Transport {
     attributes: Readonly<Record<string, string>>,
     body: Uint8Array,
   ): Promise<void>;
-  /** Describes what the transport holds for `topic`. */
-  inspect(topic: string): MemoryTopicInspection;
 }
 
 interface TopicState {
   readonly groups: Map<string, MemoryQueue>;
   readonly ephemerals: Set<MemoryQueue>;
 }
+
+const encoder = new TextEncoder();
 
 const CAPABILITIES: TransportCapabilities = {
   orderedByKey: true,
@@ -71,7 +54,7 @@ const CAPABILITIES: TransportCapabilities = {
  *
  * @example
  * ```ts
- * import { createCloudEvent, createMemoryTransport } from '@playtally/core';
+ * import { createCloudEvent, createMemoryTransport } from '@playtally/transport';
  * const transport = createMemoryTransport();
  * await transport.subscribe('greetings', async (event) => console.log(event.data), { group: 'printer' });
  * await transport.publish('greetings', createCloudEvent({ type: 'greeting', source: '/example', data: 'hi' }));
@@ -79,14 +62,7 @@ const CAPABILITIES: TransportCapabilities = {
  * ```
  */
 export function createMemoryTransport(options: MemoryTransportOptions = {}): MemoryTransport {
-  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const topics = new Map<string, TopicState>();
-  const subscriptions = new Set<Subscription>();
-  const retryTimers = new Set<NodeJS.Timeout>();
-  let closing: Promise<void> | undefined;
-
-  const assertOpen = (action: string, topic: string): void =>
-    assertTransportOpen('memory', closing !== undefined, action, topic);
 
   function topicState(topic: string): TopicState {
     let state = topics.get(topic);
@@ -108,104 +84,80 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Mem
     return queue;
   }
 
-  function deliverToTopic(
-    topic: string,
-    message: EncodedCloudEvent,
-    key: string | undefined,
-  ): void {
+  function deliverToTopic(topic: string, message: CloudEventParts, key: string | undefined): void {
     const state = topics.get(topic);
     if (state === undefined) return;
-    const envelope: MemoryEnvelope = { message, key, attempt: 1 };
+    const { attributes, body } = message;
+    const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+    const envelope: MemoryEnvelope = { message: { attributes, body: bytes }, key, attempt: 1 };
     for (const queue of state.groups.values()) queue.push(envelope);
     for (const queue of state.ephemerals) queue.push(envelope);
   }
 
-  function retryLater(queue: MemoryQueue, envelope: MemoryEnvelope, delayMs: number): void {
-    const timer = setTimeout(() => {
-      retryTimers.delete(timer);
-      queue.push(envelope);
-    }, delayMs);
-    retryTimers.add(timer);
+  function receive(topic: string, group: string | undefined): Receiver<MemoryEnvelope> {
+    const queue = group === undefined ? new MemoryQueue() : groupQueue(topic, group);
+    if (group === undefined) topicState(topic).ephemerals.add(queue);
+    const taken = new Set<MemoryEnvelope>();
+    const stopping = new AbortController();
+    queue.readers.add(taken);
+    return {
+      async read(count) {
+        const envelopes = await queue.take(count, stopping.signal);
+        for (const envelope of envelopes) taken.add(envelope);
+        return envelopes;
+      },
+      async stop() {
+        stopping.abort();
+      },
+      ack(envelope) {
+        taken.delete(envelope);
+      },
+      async close() {
+        queue.readers.delete(taken);
+        queue.handBack(taken);
+        if (group === undefined) topics.get(topic)?.ephemerals.delete(queue);
+      },
+    };
   }
 
-  async function close(): Promise<void> {
-    await Promise.all([...subscriptions].map((subscription) => subscription.close()));
-    for (const timer of retryTimers) clearTimeout(timer);
-    retryTimers.clear();
-    topics.clear();
-  }
-
-  return {
+  const transport = defineTransport<MemoryEnvelope>({
     name: 'memory',
     capabilities: CAPABILITIES,
-
-    async publish(topic: string, event: CloudEvent, publishOptions: PublishOptions = {}) {
-      assertOpen('publish to', topic);
-      deliverToTopic(topic, encodeCloudEvent(event), publishOptions.key);
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    async publish(topic, message, key) {
+      deliverToTopic(topic, message, key);
     },
-
-    async publishRaw(topic, attributes, body) {
-      assertOpen('publish to', topic);
-      deliverToTopic(topic, { attributes: { ...attributes }, body: body.slice() }, undefined);
-    },
-
-    async ensure(topic: string, groups: readonly string[]) {
-      assertOpen('ensure', topic);
+    async ensure(topic, groups) {
       for (const group of groups) groupQueue(topic, group);
     },
-
-    async subscribe<T>(
-      topic: string,
-      handler: EventHandler<T>,
-      subscribeOptions: SubscribeOptions = {},
-    ) {
-      assertOpen('subscribe to', topic);
-      const resolved = resolveSubscribeOptions(subscribeOptions);
-      const ephemeral = resolved.group === undefined;
-      const queue = ephemeral ? new MemoryQueue() : groupQueue(topic, resolved.group as string);
-      if (ephemeral) topicState(topic).ephemerals.add(queue);
-      const subscription = createMemorySubscription({
-        topic,
-        queue,
-        options: resolved,
-        handler: handler as EventHandler<never>,
-        closeTimeoutMs,
-        retryLater,
-        publishDeadLetter: (source, deadLetter) =>
-          deliverToTopic(deadLetterTopic(source), deadLetter, undefined),
-        onClosed: () => {
-          subscriptions.delete(subscription);
-          if (ephemeral) topics.get(topic)?.ephemerals.delete(queue);
-        },
-      });
-      subscriptions.add(subscription);
-      return subscription;
+    async receive(topic, subscribeOptions) {
+      return receive(topic, subscribeOptions.group);
     },
-
-    async ping() {
-      if (closing !== undefined)
-        throw new PlaytallyError('TRANSPORT_CLOSED', 'memory transport is closed');
+    async ping() {},
+    async inspect(topic, group) {
+      const groups = topics.get(topic)?.groups ?? new Map<string, MemoryQueue>();
+      const deadLetters = topics.get(deadLetterTopic(topic))?.groups;
+      return [...groups]
+        .filter(([name]) => group === undefined || name === group)
+        .map(([name, queue]) => ({
+          topic,
+          group: name,
+          ready: queue.length,
+          inFlight: queue.inFlight,
+          consumers: queue.readers.size,
+          deadLetters: deadLetters?.get(name)?.length ?? 0,
+        }));
     },
-
-    inspect(topic) {
-      const state = topics.get(topic);
-      return {
-        groups: [...(state?.groups ?? [])].map(([name, queue]) => ({
-          name,
-          waiting: queue.length,
-          subscriptions: queue.consumerCount,
-        })),
-        ephemeralSubscriptions: state?.ephemerals.size ?? 0,
-      };
+    async close() {
+      topics.clear();
     },
+  });
 
-    close() {
-      closing ??= close();
-      return closing;
+  return {
+    ...transport,
+    async publishRaw(topic, attributes, body) {
+      await transport.ping();
+      deliverToTopic(topic, { attributes: { ...attributes }, body: body.slice() }, undefined);
     },
   };
-}
-
-function isDeadLetterTopic(topic: string): boolean {
-  return topic.endsWith(deadLetterTopic(''));
 }

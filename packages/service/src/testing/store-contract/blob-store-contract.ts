@@ -68,10 +68,17 @@ const INVALID_KEYS = [
   'uploads/.tmp-00000000-0000-4000-8000-000000000000',
 ];
 
+async function bytesOf(readable: Readable): Promise<Buffer> {
+  const received: Buffer[] = [];
+  for await (const chunk of readable as AsyncIterable<Buffer>) received.push(chunk);
+  return Buffer.concat(received);
+}
+
 /**
  * The behaviour every {@link BlobStore} must show, as a vitest suite: a multi-MiB streamed round
- * trip from every `ByteSource` form, `maxBytes` and abort leaving nothing behind, `NOT_FOUND`
- * for unknown or malicious keys, idempotent delete.
+ * trip from every `ByteSource` form, byte-range reads, `maxBytes` and abort leaving nothing
+ * behind, `NOT_FOUND` for unknown or malicious keys, idempotent delete, and `ping` where the
+ * store has one.
  *
  * @example
  * ```ts
@@ -217,6 +224,29 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
       await expectNoResidue((note) => context.skip(note));
     });
 
+    it('takes a source of exactly the expected size, and refuses a longer or shorter one, keeping nothing', async (context) => {
+      const exact = await store.put(patternSource(20, 64 * 1024), {
+        expectedBytes: 20 * 64 * 1024,
+        prefix: 'uploads',
+      });
+      expect(exact.size).toBe(20 * 64 * 1024);
+      expect((await digestOf(await store.read(exact.key))).size).toBe(20 * 64 * 1024);
+      await store.delete(exact.key);
+      await expect(
+        store.put(patternSource(20, 64 * 1024), { expectedBytes: 20 * 64 * 1024 - 1 }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: `the upload has more bytes than the ${20 * 64 * 1024 - 1} announced`,
+      });
+      await expect(
+        store.put(patternSource(20, 64 * 1024), { expectedBytes: 20 * 64 * 1024 + 1 }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: `the upload ended after ${20 * 64 * 1024} bytes, but ${20 * 64 * 1024 + 1} were announced`,
+      });
+      await expectNoResidue((note) => context.skip(note));
+    });
+
     it('treats unknown and malicious keys as absent', async () => {
       await store.put([Buffer.from('secret')], { prefix: 'uploads' });
       for (const key of [...INVALID_KEYS, 'uploads/00000000-0000-4000-8000-000000000000']) {
@@ -224,6 +254,65 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
         expect(await store.stat(key)).toBeUndefined();
         await expect(store.delete(key)).resolves.toBeUndefined();
       }
+    });
+
+    it('reads any byte range: start inclusive, end exclusive, clamped to the blob', async () => {
+      const whole = Buffer.concat(Array.from({ length: 40 }, (_, n) => patternChunk(n, 64 * 1024)));
+      const { key, size } = await store.put(patternSource(40, 64 * 1024), { prefix: 'uploads' });
+      expect(size).toBe(whole.byteLength);
+      const cases: [{ start?: number; end?: number }, Buffer][] = [
+        [{ start: 1000, end: 2_000_001 }, whole.subarray(1000, 2_000_001)],
+        [{ start: size - 10 }, whole.subarray(size - 10)],
+        [{ end: 17 }, whole.subarray(0, 17)],
+        [{}, whole],
+        [{ start: size - 5, end: size + 100 }, whole.subarray(size - 5)],
+        [{ start: size }, Buffer.alloc(0)],
+        [{ start: size + 10, end: size + 20 }, Buffer.alloc(0)],
+        [{ start: 7, end: 7 }, Buffer.alloc(0)],
+      ];
+      for (const [range, expected] of cases) {
+        const read = await bytesOf(await store.read(key, range));
+        expect(read.equals(expected), `range ${JSON.stringify(range)}`).toBe(true);
+      }
+    });
+
+    it('serves adjacent ranges that add up to the whole blob, as workers splitting it would', async () => {
+      const chunks = 24;
+      const size = 100_000;
+      const { key } = await store.put(patternSource(chunks, size));
+      const expected = sha256Of(Array.from({ length: chunks }, (_, n) => patternChunk(n, size)));
+      const cuts = [0, 1, 777_777, 1_048_576, 1_999_999, chunks * size];
+      const pieces = await Promise.all(
+        cuts
+          .slice(1)
+          .map(async (end, n) => bytesOf(await store.read(key, { start: cuts[n] ?? 0, end }))),
+      );
+      expect(sha256Of(pieces)).toBe(expected);
+    });
+
+    it('rejects a malformed range with INVALID_INPUT, and an unknown key with NOT_FOUND', async () => {
+      const { key } = await store.put([Buffer.from('0123456789')]);
+      for (const range of [
+        { start: -1 },
+        { start: 5, end: 4 },
+        { start: 1.5 },
+        { end: Number.NaN },
+      ]) {
+        await expect(store.read(key, range), JSON.stringify(range)).rejects.toMatchObject({
+          code: 'INVALID_INPUT',
+        });
+      }
+      await expect(
+        store.read('uploads/00000000-0000-4000-8000-000000000000', { start: 0, end: 1 }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('answers ping when it has one', async (context) => {
+      if (store.ping === undefined) {
+        context.skip('the store has no ping');
+        return;
+      }
+      await expect(store.ping()).resolves.toBeUndefined();
     });
 
     it('deletes idempotently', async () => {

@@ -3,7 +3,7 @@ import { DEAD_LETTER_ATTRIBUTES, deadLetterTopic } from '../../transport.js';
 import { UnrecoverableError } from '../../unrecoverable-error.js';
 import {
   createRecorder,
-  sleep,
+  expectSettled,
   testEvent,
   uniqueGroup,
   uniqueTopic,
@@ -85,7 +85,7 @@ export function failureCases(ctx: ContractContext): void {
       [DEAD_LETTER_ATTRIBUTES.group]: group,
       [DEAD_LETTER_ATTRIBUTES.attempts]: '3',
     });
-    await sleep(ctx.quietMs);
+    await expectSettled(transport, topic, group, ctx.timeoutMs);
     expect(calls).toBe(3);
   });
 
@@ -113,7 +113,7 @@ export function failureCases(ctx: ContractContext): void {
       [DEAD_LETTER_ATTRIBUTES.reason]: 'this order can never be billed',
       [DEAD_LETTER_ATTRIBUTES.attempts]: '1',
     });
-    await sleep(ctx.quietMs);
+    await expectSettled(transport, topic, group, ctx.timeoutMs);
     expect(attempts).toEqual([1]);
   });
 
@@ -160,7 +160,7 @@ export function failureCases(ctx: ContractContext): void {
       expect(new TextDecoder().decode(broken?.data as unknown as Uint8Array)).toBe(
         '{"unterminated": ',
       );
-      await sleep(ctx.quietMs);
+      await expectSettled(transport, topic, 'strict', ctx.timeoutMs);
       expect(recorder.received.map(({ event }) => event.id)).toEqual([good.id]);
     },
   );

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { type CloudEvent, createCloudEvent } from '../../cloud-event.js';
 import type { DeliveryContext, EventHandler, Transport } from '../../transport.js';
 
@@ -117,4 +117,24 @@ export async function openTransport(
   const transport = await create();
   onTestFinished(() => transport.close());
   return transport;
+}
+
+/**
+ * Waits until the broker reports that `group` holds nothing of `topic`: no event waiting, none
+ * unacknowledged. Read through `Transport.inspect`, so it proves the acknowledgements reached
+ * the broker, which watching for a redelivery cannot (Redis hands a pending entry to another
+ * consumer only after its idle time, Kafka only after a rebalance).
+ */
+export async function expectSettled(
+  transport: Transport,
+  topic: string,
+  group: string,
+  timeoutMs: number,
+): Promise<void> {
+  await expect
+    .poll(async () => (await transport.inspect(topic, group))[0], {
+      timeout: timeoutMs,
+      interval: 50,
+    })
+    .toMatchObject({ topic, group, ready: 0, inFlight: 0 });
 }

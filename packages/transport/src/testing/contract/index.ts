@@ -4,6 +4,7 @@ import { deliveryCases } from './delivery-cases.js';
 import { failureCases } from './failure-cases.js';
 import { groupCases } from './group-cases.js';
 import { cleanUpTopics, openTransport } from './helpers.js';
+import { inspectionCases } from './inspection-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import type { ContractContext, TransportContractOptions } from './options.js';
 
@@ -27,8 +28,8 @@ const ALL_CAPABILITIES: TransportCapabilities = {
  *
  * @example
  * ```ts
- * import { describeTransportContract } from '@playtally/core/testing';
- * import { createMemoryTransport } from '@playtally/core';
+ * import { describeTransportContract } from '@playtally/transport/testing';
+ * import { createMemoryTransport } from '@playtally/transport';
  * describeTransportContract('memory', {
  *   createTransport: () => createMemoryTransport(),
  *   capabilities: { orderedByKey: true, survivesBrokerRestart: false, distributed: false },
@@ -49,6 +50,7 @@ export function describeTransportContract(name: string, options: TransportContra
     describe('groups', () => groupCases(ctx));
     describe('failures', () => failureCases(ctx));
     describe('lifecycle', () => lifecycleCases(ctx));
+    describe('inspection', () => inspectionCases(ctx));
     afterAll(() => cleanUpTopics(options.cleanup), 60_000);
   });
 }

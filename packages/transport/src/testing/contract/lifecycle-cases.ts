@@ -55,6 +55,28 @@ export function lifecycleCases(ctx: ContractContext): void {
     await expect(subscriptions[0]!.close()).resolves.toBeUndefined();
   });
 
+  it('closes a subscription that was still opening when the transport closed', async () => {
+    const topic = uniqueTopic('opening');
+    const group = uniqueGroup('late');
+    const transport = await ctx.open();
+    await transport.ensure(topic, [group]);
+    const opening = transport
+      .subscribe(topic, async () => {}, { group })
+      .then(() => 'subscribed')
+      .catch((error: unknown) => (isPlaytallyError(error, 'TRANSPORT_CLOSED') ? 'closed' : error));
+    await transport.close();
+    expect(await opening).toBe('closed');
+    if (!ctx.capabilities.distributed) return;
+    // Read from the broker by another client: no consumer was left reading for the group.
+    const observer = await ctx.open();
+    await expect
+      .poll(async () => (await observer.inspect(topic, group))[0]?.consumers, {
+        timeout: ctx.timeoutMs,
+        interval: 100,
+      })
+      .toBe(0);
+  });
+
   it('loses nothing across repeated subscribe and close cycles of a group', async () => {
     const transport = await ctx.open();
     const topic = uniqueTopic('cycles');
@@ -102,10 +124,10 @@ export function lifecycleCases(ctx: ContractContext): void {
     );
     await subscription.close();
     expect(finished.sort()).toEqual([1, 2]);
-    const again = createRecorder();
-    await transport.subscribe(topic, again.handler, { group });
-    await sleep(ctx.quietMs + 200);
-    expect(again.received).toEqual([]);
+    // Read from the broker: nothing waits for the group and nothing is held unacknowledged.
+    expect(await transport.inspect(topic, group)).toEqual([
+      expect.objectContaining({ topic, group, ready: 0, inFlight: 0, consumers: 0 }),
+    ]);
   });
 
   it('lets in-flight handlers finish when the transport closes', async () => {

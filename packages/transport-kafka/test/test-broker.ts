@@ -6,8 +6,8 @@
  * API (only `src/index.ts` is built).
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { HEADER_PREFIX } from './headers-codec.js';
-import type { KafkaTransportOptions } from './options.js';
+import { HEADER_PREFIX } from '../src/headers-codec.js';
+import type { KafkaTransportOptions } from '../src/options.js';
 
 /** The brokers the tests talk to. */
 export const TEST_BROKERS: readonly string[] = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')

@@ -11,7 +11,15 @@ export interface Deadlines {
 
 /**
  * Deadlines for many operations sharing one sweeping timer: a timer per publish costs more
- * than the publish itself when thousands are in flight.
+ * than the publish itself when thousands are in flight. For adapters that bound publishes
+ * through a broker outage.
+ *
+ * @example
+ * ```ts
+ * import { createDeadlines } from '@playtally/transport';
+ * const deadlines = createDeadlines();
+ * await deadlines.race(fetch('http://127.0.0.1:8080/'), 1000, () => new Error('no answer within 1 s'));
+ * ```
  */
 export function createDeadlines(): Deadlines {
   const pending = new Set<Pending>();
