@@ -54,7 +54,7 @@ describe('/healthz and /readyz', () => {
     expect(JSON.parse(text)).toEqual({
       error: {
         code: 'NOT_READY',
-        message: 'not ready: database, storage unavailable',
+        message: 'not ready: storage, database unavailable',
         details: {
           checks: {
             broker: { ok: true },

@@ -191,10 +191,10 @@ describe('the message flow', () => {
       jobs: (await import('../stores/memory-job-store.js')).createMemoryJobStore(),
       messages,
     });
+    await startConsumer();
     expect(await reconciler.runOnce({ olderThanMs: 0 })).toEqual({ jobs: 0, messages: 1 });
     expect(await reconciler.runOnce({ olderThanMs: 60_000 })).toEqual({ jobs: 0, messages: 0 });
     relay.notify();
-    await startConsumer();
     expect((await waitForConsumed(stored.id)).data).toEqual({ lost: true });
   });
 
