@@ -94,9 +94,14 @@ describe('PostgreSQL restarted, then away for 3 s, while the API and two workers
       processesAlive: system.alive(),
     });
     expect(readyz.status).toBe(503);
-    expect(JSON.parse(readiness)).toMatchObject({
-      error: { details: { checks: { database: { ok: false, error: 'unavailable' } } } },
-    });
+    const database = (
+      JSON.parse(readiness) as { error: { details: { checks: { database: unknown } } } }
+    ).error.details.checks.database;
+    // Refused, or still connecting when the check's 3 s ran out: either way, the database.
+    expect([
+      { ok: false, error: 'unavailable' },
+      { ok: false, error: 'did not answer in time' },
+    ]).toContainEqual(database);
     expect(readiness).not.toContain('127.0.0.1');
     expect(system.alive(), dump(system.api?.logs ?? [])).toBe(true);
     expect(figures.accepted).toBeGreaterThan(0);
