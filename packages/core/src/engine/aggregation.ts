@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { PlaytallyError } from '../errors.js';
 import { abortable, checkAborted } from './abort.js';
-import { CsvScanner } from './csv-scanner.js';
+import { CsvScanner, type RecordStart, type ScanStart } from './csv-scanner.js';
 import type { GroupCursor } from './group-cursor.js';
 import { MergeCursor } from './merge-cursor.js';
 import { RowAggregator } from './row-aggregator.js';
@@ -21,18 +21,35 @@ export interface EngineTuning {
   readonly minBatchBytes: number;
   /** Runs merged at once. */
   readonly maxFanIn: number;
+  /** Smallest byte range worth a thread of its own; smaller files use fewer threads. */
+  readonly minRangeBytes: number;
+  /** Byte ranges per thread (more than one only to test many split points with few threads). */
+  readonly rangesPerThread: number;
 }
 
 /** The tuning every public entry point uses. */
-export const DEFAULT_TUNING: EngineTuning = { minBatchBytes: 64 * 1024, maxFanIn: 64 };
+export const DEFAULT_TUNING: EngineTuning = {
+  minBatchBytes: 64 * 1024,
+  maxFanIn: 64,
+  minRangeBytes: 8 * 1024 * 1024,
+  rangesPerThread: 1,
+};
 
 /** The input, read and grouped: a sorted cursor to write out, then `dispose()`. */
 export interface Aggregation {
   readonly cursor: GroupCursor;
+  /** Where a split range ended inside a record (see `ScanStart.endsAtSplit`); rows from there on were not read. */
+  readonly truncatedAt: RecordStart | undefined;
   /** The statistics, timed up to now. */
   statistics(groupsWritten: number): AggregateStatistics;
   /** Closes run files and removes the temporary directory. Idempotent; never throws. */
   dispose(): Promise<void>;
+}
+
+/** One byte range of a larger input: where the scan starts, and the range's offset in the input. */
+export interface InputRange {
+  readonly start: ScanStart;
+  readonly offset: number;
 }
 
 /**
@@ -45,6 +62,7 @@ export async function aggregate(
   input: ByteSource,
   options: AggregateOptions = {},
   tuning: EngineTuning = DEFAULT_TUNING,
+  range?: InputRange,
 ): Promise<Aggregation> {
   const startedAt = performance.now();
   const settings = resolveOptions(options);
@@ -55,7 +73,13 @@ export async function aggregate(
     settings.maxRejectedExamples,
     settings.memoryBudget,
   );
-  const scanner = new CsvScanner(rows, settings.maxRecordBytes, tuning.minBatchBytes);
+  const scanner = new CsvScanner(
+    rows,
+    settings.maxRecordBytes,
+    tuning.minBatchBytes,
+    range?.start,
+    range?.offset,
+  );
   const runs = new SpillRuns(settings.tempDir, signal, tuning.maxFanIn);
   const chunks = sourceChunks(input);
   let bytesRead = 0;
@@ -102,6 +126,7 @@ export async function aggregate(
   }
   return {
     cursor,
+    truncatedAt: scanner.truncatedAt,
     statistics: (groupsWritten) => ({
       bytesRead,
       rowsRead: scanner.rowsRead,
@@ -118,16 +143,19 @@ export async function aggregate(
   };
 }
 
-interface Settings {
+/** The options of a run with their defaults filled in. */
+export interface Settings {
   onInvalid: 'fail' | 'skip';
   memoryBudget: number;
   maxRecordBytes: number;
   tempDir: string;
   progressIntervalMs: number;
   maxRejectedExamples: number;
+  threads: number;
 }
 
-function resolveOptions(options: AggregateOptions): Settings {
+/** Fills in defaults and checks every option; throws `VALIDATION_FAILED` naming a bad one. */
+export function resolveOptions(options: AggregateOptions): Settings {
   const settings: Settings = {
     onInvalid: options.onInvalid ?? 'fail',
     memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
@@ -135,6 +163,7 @@ function resolveOptions(options: AggregateOptions): Settings {
     tempDir: options.tempDir ?? tmpdir(),
     progressIntervalMs: options.progressIntervalMs ?? 250,
     maxRejectedExamples: options.maxRejectedExamples ?? 5,
+    threads: options.threads ?? 1,
   };
   if (settings.onInvalid !== 'fail' && settings.onInvalid !== 'skip') {
     throw invalidOption('onInvalid', 'must be "fail" or "skip"');
@@ -149,6 +178,8 @@ function resolveOptions(options: AggregateOptions): Settings {
     if (!Number.isFinite(value) || value < 0)
       throw invalidOption(name, 'must be a non-negative number');
   }
+  if (!Number.isInteger(settings.threads) || settings.threads < 1)
+    throw invalidOption('threads', 'must be a whole number of at least 1');
   if (settings.maxRecordBytes < 64) throw invalidOption('maxRecordBytes', 'must be at least 64');
   return settings;
 }

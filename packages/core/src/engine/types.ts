@@ -38,6 +38,14 @@ export interface AggregateOptions {
    * memory stays bounded even on a file that is one huge line. @default 1048576 (1 MiB)
    */
   maxRecordBytes?: number;
+  /**
+   * Threads (`worker_threads`) that aggregate byte ranges of the input in parallel. Only a
+   * file can be split: {@link aggregateFile}, or an `fs.ReadStream` of a whole regular file
+   * given to {@link aggregateCsv} before anything was read from it. Any other input is read by
+   * one thread. `memoryBudget` is shared among the threads; the output is the same byte for
+   * byte. @default 1
+   */
+  threads?: number;
 }
 
 /** Progress of a run. */

@@ -1,0 +1,58 @@
+import { parentPort } from 'node:worker_threads';
+import { countFileSpan } from './file-boundaries.js';
+import { aggregateRangeTuned } from './range-aggregation.js';
+import {
+  type AggregateRequest,
+  serializeError,
+  type ThreadReply,
+  type ThreadRequest,
+} from './thread-messages.js';
+
+/*
+ * The entry point of an aggregation thread: it counts spans and aggregates ranges of a file
+ * when asked (see thread-messages.ts), one request at a time, and stops what it is doing on
+ * `abort`.
+ */
+
+const port = parentPort;
+if (port === null) throw new Error('range-worker.ts runs only as a worker thread');
+/** The signal of each request in progress, by id. */
+const running = new Map<number, AbortController>();
+const reply = (message: ThreadReply) => port.postMessage(message);
+
+port.on('message', (request: ThreadRequest) => {
+  if (request.type === 'abort') {
+    running.get(request.id)?.abort(new Error('stopped by the main thread'));
+    return;
+  }
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  const work =
+    request.type === 'count'
+      ? countFileSpan(request.path, request.start, request.end, request.cuts, controller.signal)
+      : aggregateRange(request, controller.signal);
+  work
+    .then(
+      (value) => reply({ type: 'done', id: request.id, value }),
+      (error: unknown) => reply({ type: 'failed', id: request.id, error: serializeError(error) }),
+    )
+    .finally(() => running.delete(request.id));
+});
+
+function aggregateRange(request: AggregateRequest, signal: AbortSignal) {
+  const { options } = request;
+  return aggregateRangeTuned(
+    request.path,
+    request.range,
+    request.size,
+    request.header,
+    request.runPath,
+    {
+      ...options,
+      signal,
+      onProgress: ({ bytesRead, rowsRead }) =>
+        reply({ type: 'progress', id: request.id, bytesRead, rowsRead }),
+    },
+    request.tuning,
+  );
+}
