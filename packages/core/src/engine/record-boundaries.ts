@@ -1,3 +1,4 @@
+import type { CsvHeader } from './csv-header.js';
 import type { QuoteLineCounts } from './quote-line-counts.js';
 
 /*
@@ -84,4 +85,22 @@ export function rangesBetween(
   }
   if (start < size) ranges.push({ start, end: size, line });
   return ranges;
+}
+
+/**
+ * The byte ranges to aggregate separately, from split points (of {@link findFileBoundaries} or
+ * a {@link BoundaryRecorder}) and the header: the data after the header, up to `size`, cut at
+ * each boundary inside it, with no empty range.
+ *
+ * @example
+ * ```ts
+ * const ranges = csvRanges(recorder.finish().boundaries, header, size);
+ * ```
+ */
+export function csvRanges(
+  boundaries: readonly RecordBoundary[],
+  header: CsvHeader,
+  size: number,
+): CsvByteRange[] {
+  return rangesBetween(boundaries, header.dataStart, header.dataLine, size);
 }

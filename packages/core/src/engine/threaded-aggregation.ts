@@ -15,8 +15,8 @@ import { type CsvHeader, readCsvHeader } from './csv-header.js';
 import { combineRangeStatistics, mergeRunFiles } from './partial-runs.js';
 import type { RangeStatistics } from './range-aggregation.js';
 import { runRangesInOrder } from './range-scheduler.js';
-import { type CsvByteRange, rangesBetween } from './record-boundaries.js';
-import { splitInThreads } from './split-in-threads.js';
+import { countOnThreads, splitFileAt } from './file-split.js';
+import { type CsvByteRange, rangesBetween, splitTargets } from './record-boundaries.js';
 import type { AggregateOptions, ByteSource } from './types.js';
 
 /**
@@ -78,7 +78,15 @@ async function aggregateFileInThreads(
       threadCount * tuning.rangesPerThread,
       Math.max(1, Math.floor(dataBytes / tuning.minRangeBytes)),
     );
-    const boundaries = await splitInThreads(threads, path, size, header, rangeCount, signal);
+    const targets = splitTargets(size, Math.ceil(size / rangeCount));
+    const boundaries = await splitFileAt(
+      path,
+      size,
+      targets,
+      threadCount,
+      countOnThreads(threads, path),
+      signal,
+    );
     const ranges = rangesBetween(boundaries, header.dataStart, header.dataLine, size);
     const parts = await runRanges(threads, ranges, path, size, header, settings, tempRoot, {
       options,
