@@ -1,15 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { aggregateCsv, aggregateFile } from '../engine/aggregate-csv.js';
-import type {
-  AggregateProgress,
-  AggregateStatistics,
-  InvalidRowPolicy,
-} from '../engine/types.js';
+import type { AggregateProgress, AggregateStatistics, InvalidRowPolicy } from '../engine/types.js';
 import { formatBytes, parseByteSize } from './byte-size.js';
 import { type CliCommand, type CliContext, ExitCode, UsageError } from './cli-command.js';
 import { createProgressBar } from './progress-bar.js';

@@ -66,6 +66,17 @@ export class AggregationThread {
     for (const id of this.pending.keys()) this.worker.postMessage({ type: 'abort', id });
   }
 
+  /** True until the thread crashed, exited or was terminated. */
+  get alive(): boolean {
+    return !this.stopped;
+  }
+
+  /** Lets the process exit while this thread waits idle (`false`), or keeps it running (`true`). */
+  keepProcessAlive(keep: boolean): void {
+    if (keep) this.worker.ref();
+    else this.worker.unref();
+  }
+
   /** Stops the thread at once; resolves once it has stopped. Idempotent. */
   async terminate(): Promise<void> {
     if (this.stopped) return;

@@ -25,6 +25,8 @@ export interface EngineTuning {
   readonly minRangeBytes: number;
   /** Byte ranges per thread (more than one only to test many split points with few threads). */
   readonly rangesPerThread: number;
+  /** Keep threads for the next run instead of stopping them after each (see thread-pool.ts). */
+  readonly reuseThreads: boolean;
 }
 
 /** The tuning every public entry point uses. */
@@ -33,6 +35,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   maxFanIn: 64,
   minRangeBytes: 8 * 1024 * 1024,
   rangesPerThread: 1,
+  reuseThreads: false,
 };
 
 /** The input, read and grouped: a sorted cursor to write out, then `dispose()`. */

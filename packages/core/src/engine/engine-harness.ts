@@ -14,6 +14,7 @@ export const TINY_TUNING: EngineTuning = {
   maxFanIn: 2,
   minRangeBytes: 1,
   rangesPerThread: 1,
+  reuseThreads: true,
 };
 
 /** A Writable that keeps everything written to it. */

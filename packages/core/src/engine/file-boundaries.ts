@@ -7,15 +7,14 @@ const READ_BYTES = 1 << 20;
 const SEEK_BYTES = 64 * 1024;
 
 /**
- * Counts quotes and line feeds over `[start, end)` of a file and returns the counts from
- * `start` up to each of `cuts` (ascending, inside `(start, end]`). This is the parallel half of
+ * Counts quotes and line feeds of a file from `start` on and returns the counts from `start`
+ * up to each of `cuts` (ascending, after `start`; the last one ends the span). This is the parallel half of
  * exact splitting: each thread counts its own span, and prefix sums over the spans give the
  * counts at every split target.
  */
 export async function countFileSpan(
   path: string,
   start: number,
-  end: number,
   cuts: readonly number[],
   signal?: AbortSignal,
 ): Promise<QuoteLineCounts[]> {

@@ -5,11 +5,10 @@ import type { QuoteLineCounts } from './quote-line-counts.js';
 import { type RecordBoundary, splitTargets } from './record-boundaries.js';
 import type { CountReply } from './thread-messages.js';
 
-/** Counts span `index` (`[start, end)`) up to each cut; see {@link countFileSpan}. */
+/** Counts span `index` from `start` up to each cut (the last ends it); see {@link countFileSpan}. */
 export type CountSpan = (
   index: number,
   start: number,
-  end: number,
   cuts: readonly number[],
 ) => Promise<QuoteLineCounts[]>;
 
@@ -39,7 +38,7 @@ export async function splitFileAt(
   const counted = await Promise.all(
     edges.slice(0, spans).map((start, i) => {
       const end = edges[i + 1]!;
-      return end > start ? countSpan(i, start, end, cutsOf(i)) : Promise.resolve([]);
+      return end > start ? countSpan(i, start, cutsOf(i)) : Promise.resolve([]);
     }),
   );
   const countsAt = new Map<number, QuoteLineCounts>();
@@ -62,8 +61,8 @@ export async function splitFileAt(
 
 /** Counts spans on aggregation threads, span `i` on thread `i`. */
 export function countOnThreads(threads: readonly AggregationThread[], path: string): CountSpan {
-  return (index, start, end, cuts) =>
-    threads[index]!.request<CountReply>({ type: 'count', path, start, end, cuts });
+  return (index, start, cuts) =>
+    threads[index]!.request<CountReply>({ type: 'count', path, start, cuts });
 }
 
 /** Options of {@link findFileBoundaries}. */
@@ -98,13 +97,20 @@ export async function findFileBoundaries(
   const targets = splitTargets(size, partBytes);
   const threadCount = Math.max(1, Math.min(options.threads ?? 1, targets.length));
   if (threadCount === 1) {
-    return splitFileAt(path, size, targets, 1, (_, start, end, cuts) =>
+    return splitFileAt(path, size, targets, 1, (_, start, cuts) =>
       countFileSpan(path, start, end, cuts, signal),
     );
   }
   const threads = Array.from({ length: threadCount }, (_, i) => new AggregationThread(i));
   try {
-    return await splitFileAt(path, size, targets, threadCount, countOnThreads(threads, path), signal);
+    return await splitFileAt(
+      path,
+      size,
+      targets,
+      threadCount,
+      countOnThreads(threads, path),
+      signal,
+    );
   } finally {
     await Promise.all(threads.map((thread) => thread.terminate()));
   }

@@ -16,6 +16,6 @@ export {
   aggregateFileRange,
   type RangeStatistics,
 } from './range-aggregation.js';
-export type { ColumnLayout } from './record-consumer.js';
 export { type CsvByteRange, csvRanges, type RecordBoundary } from './record-boundaries.js';
+export type { ColumnLayout } from './record-consumer.js';
 export type * from './types.js';

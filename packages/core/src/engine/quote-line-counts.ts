@@ -51,10 +51,10 @@ export function countQuotesAndLineFeeds(
       for (; w < stop; w++) {
         const word = words[w]!;
         let x = word ^ LF_LANES;
-        const t = (((x & LOW_SEVEN) + LOW_SEVEN) | 0) | x;
+        const t = ((x & LOW_SEVEN) + LOW_SEVEN) | 0 | x;
         lanes = (lanes + ((~t >>> 7) & LOW_BITS)) | 0;
         x = word ^ QUOTE_LANES;
-        quoteMarks ^= ~((((x & LOW_SEVEN) + LOW_SEVEN) | 0) | x);
+        quoteMarks ^= ~(((x & LOW_SEVEN) + LOW_SEVEN) | 0 | x);
       }
       lineFeeds +=
         (lanes & 0xff) + ((lanes >>> 8) & 0xff) + ((lanes >>> 16) & 0xff) + (lanes >>> 24);

@@ -63,7 +63,8 @@ export async function aggregateRangeTuned(
   const start = before ? header.dataStart : range.start;
   const line = before ? header.dataLine : range.line;
   const end = Math.min(range.end, size);
-  const input = start < end ? createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 }) : [];
+  const input =
+    start < end ? createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 }) : [];
   let run: Aggregation | undefined;
   try {
     run = await aggregate(input, options, tuning, {

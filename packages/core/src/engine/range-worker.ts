@@ -29,7 +29,7 @@ port.on('message', (request: ThreadRequest) => {
   running.set(request.id, controller);
   const work =
     request.type === 'count'
-      ? countFileSpan(request.path, request.start, request.end, request.cuts, controller.signal)
+      ? countFileSpan(request.path, request.start, request.cuts, controller.signal)
       : aggregateRange(request, controller.signal);
   work
     .then(

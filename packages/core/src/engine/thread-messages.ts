@@ -10,13 +10,12 @@ import type { InvalidRowPolicy } from './types.js';
  * request at a time; an answer names the request it settles.
  */
 
-/** Count quotes and line feeds over `[start, end)` of a file, up to each cut. */
+/** Count quotes and line feeds of a file from `start` up to each cut (the last ends the span). */
 export interface CountRequest {
   readonly type: 'count';
   readonly id: number;
   readonly path: string;
   readonly start: number;
-  readonly end: number;
   readonly cuts: readonly number[];
 }
 

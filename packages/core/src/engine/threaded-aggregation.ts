@@ -2,7 +2,6 @@ import { createReadStream, ReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortedError, checkAborted } from './abort.js';
-import { AggregationThread } from './aggregation-thread.js';
 import {
   type Aggregation,
   aggregate,
@@ -11,12 +10,14 @@ import {
   resolveOptions,
   type Settings,
 } from './aggregation.js';
+import type { AggregationThread } from './aggregation-thread.js';
 import { type CsvHeader, readCsvHeader } from './csv-header.js';
+import { countOnThreads, splitFileAt } from './file-split.js';
 import { combineRangeStatistics, mergeRunFiles } from './partial-runs.js';
 import type { RangeStatistics } from './range-aggregation.js';
 import { runRangesInOrder } from './range-scheduler.js';
-import { countOnThreads, splitFileAt } from './file-split.js';
 import { type CsvByteRange, rangesBetween, splitTargets } from './record-boundaries.js';
+import { borrowThreads, releaseThreads } from './thread-pool.js';
 import type { AggregateOptions, ByteSource } from './types.js';
 
 /**
@@ -69,9 +70,11 @@ async function aggregateFileInThreads(
   if (threadCount <= 1) return aggregate(openFile(path), options, tuning);
 
   const tempRoot = await mkdtemp(join(settings.tempDir, 'playtally-'));
-  const threads = Array.from({ length: threadCount }, (_, i) => new AggregationThread(i));
+  const threads = borrowThreads(threadCount);
   const stopThreads = () => Promise.all(threads.map((thread) => thread.terminate()));
   const onAbort = () => void stopThreads();
+  /** Set once every request sent to the threads has settled, failed or not. */
+  let threadsIdle = false;
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const rangeCount = Math.min(
@@ -92,8 +95,14 @@ async function aggregateFileInThreads(
       options,
       tuning,
       threadCount,
+      onSettled: () => {
+        threadsIdle = true;
+      },
     });
-    await stopThreads();
+    // Stopping the threads frees their memory (an idle thread would keep its garbage) before
+    // the merge; tests keep them instead, to run many small cases quickly.
+    if (tuning.reuseThreads) releaseThreads(threads);
+    else await stopThreads();
     const cursor = mergeRunFiles(parts.map((part) => part.runPath));
     const combined = combineRangeStatistics(
       parts.map((part) => part.statistics),
@@ -115,7 +124,8 @@ async function aggregateFileInThreads(
       },
     };
   } catch (error) {
-    await stopThreads();
+    if (tuning.reuseThreads && threadsIdle && !signal?.aborted) releaseThreads(threads);
+    else await stopThreads();
     await rm(tempRoot, { recursive: true, force: true });
     if (signal?.aborted) throw abortedError(signal);
     throw error;
@@ -142,7 +152,13 @@ async function runRanges(
   header: CsvHeader,
   settings: Settings,
   tempRoot: string,
-  context: { options: AggregateOptions; tuning: EngineTuning; threadCount: number },
+  context: {
+    options: AggregateOptions;
+    tuning: EngineTuning;
+    threadCount: number;
+    /** Called once no request is in progress on any thread (before an error is thrown). */
+    onSettled: () => void;
+  },
 ): Promise<Part[]> {
   const { options, tuning, threadCount } = context;
   const progress = new Map<number, { bytesRead: number; rowsRead: number }>();
@@ -194,6 +210,7 @@ async function runRanges(
     parts[index] = part;
     return part.statistics;
   });
+  context.onSettled();
   for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
   const kept = parts.slice(0, outcomes.length);
   const resumeAt = kept[kept.length - 1]?.statistics.resumeAt;
