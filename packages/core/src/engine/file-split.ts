@@ -98,7 +98,7 @@ export async function findFileBoundaries(
   const threadCount = Math.max(1, Math.min(options.threads ?? 1, targets.length));
   if (threadCount === 1) {
     return splitFileAt(path, size, targets, 1, (_, start, cuts) =>
-      countFileSpan(path, start, end, cuts, signal),
+      countFileSpan(path, start, cuts, signal),
     );
   }
   const threads = Array.from({ length: threadCount }, (_, i) => new AggregationThread(i));
