@@ -25,6 +25,10 @@ port.on('message', (request: ThreadRequest) => {
     running.get(request.id)?.abort(new Error('stopped by the main thread'));
     return;
   }
+  // Anything else is a bug in the main thread: crash loudly (it reports this thread as crashed).
+  if (request.type !== 'count' && request.type !== 'aggregate') {
+    throw new Error(`unknown request ${JSON.stringify(request)}`);
+  }
   const controller = new AbortController();
   running.set(request.id, controller);
   const work =
