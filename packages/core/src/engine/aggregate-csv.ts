@@ -78,7 +78,9 @@ export async function aggregateCsvTuned(
   let run: Aggregation | undefined;
   try {
     run = await aggregateAnyInput(input, options, tuning);
-    const groups = await writeCsv(run.cursor, writer, options.signal);
+    const groups = run.write
+      ? await run.write(writer, options.signal)
+      : await writeCsv(run.cursor, writer, options.signal);
     await abortable(writer.end(), options.signal);
     return run.statistics(groups);
   } catch (error) {

@@ -8,6 +8,7 @@ import {
   type AggregateRequest,
   type CountRequest,
   deserializeError,
+  type MergeSliceRequest,
   type ThreadReply,
 } from './thread-messages.js';
 
@@ -45,7 +46,10 @@ export class AggregationThread {
 
   /** Sends a request and resolves with its answer. */
   request<T>(
-    message: Omit<CountRequest, 'id'> | Omit<AggregateRequest, 'id'>,
+    message:
+      | Omit<CountRequest, 'id'>
+      | Omit<AggregateRequest, 'id'>
+      | Omit<MergeSliceRequest, 'id'>,
     onProgress?: ThreadProgress,
   ): Promise<T> {
     if (this.stopped) {

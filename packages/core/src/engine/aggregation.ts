@@ -5,6 +5,7 @@ import { CsvScanner, type RecordStart, type ScanStart } from './csv-scanner.js';
 import type { GroupCursor } from './group-cursor.js';
 import { MergeCursor } from './merge-cursor.js';
 import { RowAggregator } from './row-aggregator.js';
+import type { SinkWriter } from './sink-writer.js';
 import { sortTable } from './sorted-table.js';
 import { sourceChunks } from './source-chunks.js';
 import { SpillRuns } from './spill-runs.js';
@@ -27,6 +28,10 @@ export interface EngineTuning {
   readonly rangesPerThread: number;
   /** Keep threads for the next run instead of stopping them after each (see thread-pool.ts). */
   readonly reuseThreads: boolean;
+  /** Partial groups from which the threads also share the final merge (see merged-parts.ts). */
+  readonly minSlicedMergeGroups: number;
+  /** Groups between entries of a partial run's index, where a slice of the merge can start. */
+  readonly runIndexEvery: number;
 }
 
 /** The tuning every public entry point uses. */
@@ -36,6 +41,8 @@ export const DEFAULT_TUNING: EngineTuning = {
   minRangeBytes: 8 * 1024 * 1024,
   rangesPerThread: 1,
   reuseThreads: false,
+  minSlicedMergeGroups: 1 << 20,
+  runIndexEvery: 16 * 1024,
 };
 
 /** The input, read and grouped: a sorted cursor to write out, then `dispose()`. */
@@ -43,6 +50,11 @@ export interface Aggregation {
   readonly cursor: GroupCursor;
   /** Where a split range ended inside a record (see `ScanStart.endsAtSplit`); rows from there on were not read. */
   readonly truncatedAt: RecordStart | undefined;
+  /**
+   * Writes the output CSV itself, when it can do better than `writeCsv` over the cursor (several
+   * threads merging at once); resolves to the rows written. Absent otherwise.
+   */
+  readonly write?: (writer: SinkWriter, signal: AbortSignal | undefined) => Promise<number>;
   /** The statistics, timed up to now. */
   statistics(groupsWritten: number): AggregateStatistics;
   /** Closes run files and removes the temporary directory. Idempotent; never throws. */

@@ -15,6 +15,8 @@ export const TINY_TUNING: EngineTuning = {
   minRangeBytes: 1,
   rangesPerThread: 1,
   reuseThreads: true,
+  minSlicedMergeGroups: 1,
+  runIndexEvery: 2,
 };
 
 /** A Writable that keeps everything written to it. */

@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { type Aggregation, aggregate, DEFAULT_TUNING, type EngineTuning } from './aggregation.js';
 import { type CsvHeader, readCsvHeader } from './csv-header.js';
 import type { CsvByteRange, RecordBoundary } from './record-boundaries.js';
-import { writeRun } from './run-file.js';
+import { type RunIndexEntry, writeRun } from './run-file.js';
 import type { AggregateOptions, AggregateStatistics } from './types.js';
 
 /** What aggregating one byte range reports. */
@@ -57,6 +57,8 @@ export async function aggregateRangeTuned(
   runPath: string,
   options: AggregateOptions,
   tuning: EngineTuning,
+  /** Filled with an index of the run file (see `writeRun`). */
+  index?: { entries: RunIndexEntry[]; every: number },
 ): Promise<RangeStatistics> {
   const startedAt = performance.now();
   const before = range.start <= header.dataStart;
@@ -74,7 +76,7 @@ export async function aggregateRangeTuned(
     const file = await open(runPath, 'w');
     let groups: number;
     try {
-      groups = await writeRun(run.cursor, file, options.signal);
+      groups = await writeRun(run.cursor, file, options.signal, index);
     } finally {
       await file.close();
     }

@@ -1,7 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import { countFileSpan } from './file-boundaries.js';
+import { writeOutputSlice } from './output-slices.js';
 import { aggregateRangeTuned } from './range-aggregation.js';
+import type { RunIndexEntry } from './run-file.js';
 import {
+  type AggregateReply,
   type AggregateRequest,
   serializeError,
   type ThreadReply,
@@ -26,15 +29,18 @@ port.on('message', (request: ThreadRequest) => {
     return;
   }
   // Anything else is a bug in the main thread: crash loudly (it reports this thread as crashed).
-  if (request.type !== 'count' && request.type !== 'aggregate') {
+  if (request.type !== 'count' && request.type !== 'aggregate' && request.type !== 'merge') {
     throw new Error(`unknown request ${JSON.stringify(request)}`);
   }
   const controller = new AbortController();
   running.set(request.id, controller);
-  const work =
+  const signal = controller.signal;
+  const work: Promise<unknown> =
     request.type === 'count'
-      ? countFileSpan(request.path, request.start, request.cuts, controller.signal)
-      : aggregateRange(request, controller.signal);
+      ? countFileSpan(request.path, request.start, request.cuts, signal)
+      : request.type === 'merge'
+        ? writeOutputSlice(request.slice, request.outPath, signal)
+        : aggregateRange(request, signal);
   work
     .then(
       (value) => reply({ type: 'done', id: request.id, value }),
@@ -43,9 +49,13 @@ port.on('message', (request: ThreadRequest) => {
     .finally(() => running.delete(request.id));
 });
 
-function aggregateRange(request: AggregateRequest, signal: AbortSignal) {
+async function aggregateRange(
+  request: AggregateRequest,
+  signal: AbortSignal,
+): Promise<AggregateReply> {
   const { options } = request;
-  return aggregateRangeTuned(
+  const index = { entries: [] as RunIndexEntry[], every: request.indexEvery };
+  const statistics = await aggregateRangeTuned(
     request.path,
     request.range,
     request.size,
@@ -58,5 +68,7 @@ function aggregateRange(request: AggregateRequest, signal: AbortSignal) {
         reply({ type: 'progress', id: request.id, bytesRead, rowsRead }),
     },
     request.tuning,
+    index,
   );
+  return { statistics, index: index.entries };
 }

@@ -1,8 +1,11 @@
 import { PlaytallyError, type PlaytallyErrorCode } from '../errors.js';
 import type { EngineTuning } from './aggregation.js';
 import type { CsvHeader } from './csv-header.js';
+import type { OutputSlice } from './output-slices.js';
 import type { QuoteLineCounts } from './quote-line-counts.js';
+import type { RangeStatistics } from './range-aggregation.js';
 import type { CsvByteRange } from './record-boundaries.js';
+import type { RunIndexEntry } from './run-file.js';
 import type { InvalidRowPolicy } from './types.js';
 
 /*
@@ -40,6 +43,22 @@ export interface AggregateRequest {
   readonly runPath: string;
   readonly options: RangeRunOptions;
   readonly tuning: EngineTuning;
+  /** Index the run file every this many groups (see `writeRun`). */
+  readonly indexEvery: number;
+}
+
+/** What the aggregate request answers. */
+export interface AggregateReply {
+  readonly statistics: RangeStatistics;
+  readonly index: RunIndexEntry[];
+}
+
+/** Merge one slice of the output from the runs into a file of CSV rows. */
+export interface MergeSliceRequest {
+  readonly type: 'merge';
+  readonly id: number;
+  readonly slice: OutputSlice;
+  readonly outPath: string;
 }
 
 /** Stop request `id` (it then fails with `ABORTED`); nothing happens if it already ended. */
@@ -48,7 +67,7 @@ export interface AbortRequest {
   readonly id: number;
 }
 
-export type ThreadRequest = CountRequest | AggregateRequest | AbortRequest;
+export type ThreadRequest = CountRequest | AggregateRequest | MergeSliceRequest | AbortRequest;
 
 export type ThreadReply =
   | { readonly type: 'done'; readonly id: number; readonly value: unknown }

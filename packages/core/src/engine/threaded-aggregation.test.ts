@@ -31,13 +31,19 @@ async function fileOf(bytes: Buffer): Promise<string> {
   return path;
 }
 
-/** Splits anything of a byte or more. */
-const splitting = (rangesPerThread: number, minBatchBytes = 1): EngineTuning => ({
+/** Splits anything of a byte or more; with `slicedMerge`, the threads share the final merge. */
+const splitting = (
+  rangesPerThread: number,
+  minBatchBytes = 1,
+  slicedMerge = true,
+): EngineTuning => ({
   ...DEFAULT_TUNING,
   minBatchBytes,
   minRangeBytes: 1,
   rangesPerThread,
   reuseThreads: true,
+  minSlicedMergeGroups: slicedMerge ? 1 : Number.POSITIVE_INFINITY,
+  runIndexEvery: 2,
 });
 
 async function inThreads(
@@ -74,13 +80,14 @@ describe('aggregating a file on several threads', () => {
         rangesPerThread,
         batch,
         fc.constantFrom(undefined, 0),
-        async (file, threadCount, perThread, minBatch, memoryBudget) => {
+        fc.boolean(),
+        async (file, threadCount, perThread, minBatch, memoryBudget, slicedMerge) => {
           const budget = memoryBudget === undefined ? {} : { memoryBudget };
           const one = await aggregateToText(file);
           const many = await inThreads(
             file,
             { threads: threadCount, ...budget },
-            splitting(perThread, minBatch),
+            splitting(perThread, minBatch, slicedMerge),
           );
           expect(many.text).toBe(one.text);
           expect(many.text).toBe(referenceAggregate(file).csv);

@@ -8,15 +8,13 @@ import {
   DEFAULT_TUNING,
   type EngineTuning,
   resolveOptions,
-  type Settings,
 } from './aggregation.js';
-import type { AggregationThread } from './aggregation-thread.js';
-import { type CsvHeader, readCsvHeader } from './csv-header.js';
+import { readCsvHeader } from './csv-header.js';
 import { countOnThreads, splitFileAt } from './file-split.js';
-import { combineRangeStatistics, mergeRunFiles } from './partial-runs.js';
-import type { RangeStatistics } from './range-aggregation.js';
-import { runRangesInOrder } from './range-scheduler.js';
-import { type CsvByteRange, rangesBetween, splitTargets } from './record-boundaries.js';
+import { mergedParts } from './merged-parts.js';
+import { combineRangeStatistics } from './partial-runs.js';
+import { aggregateRanges } from './range-parts.js';
+import { rangesBetween, splitTargets } from './record-boundaries.js';
 import { borrowThreads, releaseThreads } from './thread-pool.js';
 import type { AggregateOptions, ByteSource } from './types.js';
 
@@ -91,10 +89,14 @@ async function aggregateFileInThreads(
       signal,
     );
     const ranges = rangesBetween(boundaries, header.dataStart, header.dataLine, size);
-    const parts = await runRanges(threads, ranges, path, size, header, settings, tempRoot, {
+    const parts = await aggregateRanges(threads, ranges, {
+      path,
+      size,
+      header,
+      settings,
       options,
       tuning,
-      threadCount,
+      tempRoot,
       onSettled: () => {
         threadsIdle = true;
       },
@@ -103,26 +105,22 @@ async function aggregateFileInThreads(
     // the merge; tests keep them instead, to run many small cases quickly.
     if (tuning.reuseThreads) releaseThreads(threads);
     else await stopThreads();
-    const cursor = mergeRunFiles(parts.map((part) => part.runPath));
     const combined = combineRangeStatistics(
       parts.map((part) => part.statistics),
       header.dataStart,
       settings.maxRejectedExamples,
     );
-    return {
-      cursor,
-      truncatedAt: undefined,
+    return mergedParts(parts, {
+      threads: threadCount,
+      tuning,
+      tempRoot,
       statistics: (groupsWritten) => ({
         ...combined,
         bytesRead: size,
         groupsWritten,
         durationMs: Math.round(performance.now() - startedAt),
       }),
-      dispose: async () => {
-        cursor.close();
-        await rm(tempRoot, { recursive: true, force: true }).catch(() => {});
-      },
-    };
+    });
   } catch (error) {
     if (tuning.reuseThreads && threadsIdle && !signal?.aborted) releaseThreads(threads);
     else await stopThreads();
@@ -132,93 +130,4 @@ async function aggregateFileInThreads(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-}
-
-interface Part {
-  readonly runPath: string;
-  readonly statistics: RangeStatistics;
-}
-
-/**
- * Aggregates the ranges on the threads and returns their partial runs in input order. A range
- * that ended early (stray quotes fooled the split) is followed by one range from where it
- * stopped to the end of the file, in place of the ranges after it.
- */
-async function runRanges(
-  threads: readonly AggregationThread[],
-  ranges: readonly CsvByteRange[],
-  path: string,
-  size: number,
-  header: CsvHeader,
-  settings: Settings,
-  tempRoot: string,
-  context: {
-    options: AggregateOptions;
-    tuning: EngineTuning;
-    threadCount: number;
-    /** Called once no request is in progress on any thread (before an error is thrown). */
-    onSettled: () => void;
-  },
-): Promise<Part[]> {
-  const { options, tuning, threadCount } = context;
-  const progress = new Map<number, { bytesRead: number; rowsRead: number }>();
-  let reportedAt = performance.now();
-  const report = (force: boolean) => {
-    if (!options.onProgress) return;
-    if (!force && performance.now() - reportedAt < settings.progressIntervalMs) return;
-    reportedAt = performance.now();
-    let bytesRead = header.dataStart;
-    let rowsRead = 0;
-    for (const range of progress.values()) {
-      bytesRead += range.bytesRead;
-      rowsRead += range.rowsRead;
-    }
-    options.onProgress({ bytesRead: Math.min(bytesRead, size), rowsRead });
-  };
-  let runs = 0;
-  const run = (thread: AggregationThread, range: CsvByteRange, key: number) => {
-    const runPath = join(tempRoot, `range-${runs++}.run`);
-    const statistics = thread.request<RangeStatistics>(
-      {
-        type: 'aggregate',
-        path,
-        size,
-        range,
-        header,
-        runPath,
-        tuning,
-        options: {
-          onInvalid: settings.onInvalid,
-          memoryBudget: Math.floor(settings.memoryBudget / threadCount),
-          maxRecordBytes: settings.maxRecordBytes,
-          maxRejectedExamples: settings.maxRejectedExamples,
-          tempDir: tempRoot,
-          progressIntervalMs: Math.min(settings.progressIntervalMs, 100),
-        },
-      },
-      (bytesRead, rowsRead) => {
-        progress.set(key, { bytesRead, rowsRead });
-        report(false);
-      },
-    );
-    return statistics.then((value) => ({ runPath, statistics: value }));
-  };
-
-  const parts: Part[] = [];
-  const outcomes = await runRangesInOrder(threads, ranges, async (thread, range, index) => {
-    const part = await run(thread, range, index);
-    parts[index] = part;
-    return part.statistics;
-  });
-  context.onSettled();
-  for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
-  const kept = parts.slice(0, outcomes.length);
-  const resumeAt = kept[kept.length - 1]?.statistics.resumeAt;
-  if (resumeAt !== undefined) {
-    const rest = { start: resumeAt.offset, end: size, line: resumeAt.line };
-    for (let key = outcomes.length; key < ranges.length; key++) progress.delete(key);
-    kept.push(await run(threads[0]!, rest, ranges.length));
-  }
-  report(true);
-  return kept;
 }

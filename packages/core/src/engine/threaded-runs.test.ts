@@ -18,6 +18,8 @@ const SPLIT: EngineTuning = {
   minRangeBytes: 4096,
   rangesPerThread: 8,
   reuseThreads: true,
+  minSlicedMergeGroups: 1,
+  runIndexEvery: 64,
 };
 const HEADER = 'Song,Date,Number of Plays\n';
 const plays = Buffer.concat([...generatePlays({ rows: 20_000, songs: 300, days: 40, seed: 7 })]);

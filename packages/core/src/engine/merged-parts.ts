@@ -1,0 +1,76 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Aggregation, EngineTuning } from './aggregation.js';
+import type { GroupCursor } from './group-cursor.js';
+import { concatenateSlices, planOutputSlices } from './output-slices.js';
+import { mergeRunFiles } from './partial-runs.js';
+import type { RangePart } from './range-parts.js';
+import type { SinkWriter } from './sink-writer.js';
+import { borrowThreads, releaseThreads } from './thread-pool.js';
+import type { AggregateStatistics } from './types.js';
+
+/** What {@link mergedParts} needs besides the parts. */
+export interface MergedPartsContext {
+  readonly threads: number;
+  readonly tuning: EngineTuning;
+  readonly tempRoot: string;
+  /** The statistics of the whole run, given the output rows. */
+  readonly statistics: (groupsWritten: number) => AggregateStatistics;
+}
+
+/**
+ * The result of a run split into ranges, as an {@link Aggregation}: the k-way merge of the
+ * ranges' partial runs. Read as a cursor (one thread merges), or written as CSV, where a large
+ * output is merged by several threads at once, each taking a slice of the songs, and the slices
+ * are then concatenated in order. `dispose()` removes the temporary directory.
+ */
+export function mergedParts(parts: readonly RangePart[], context: MergedPartsContext): Aggregation {
+  let cursor: GroupCursor | undefined;
+  const groups = parts.reduce((sum, part) => sum + part.groups, 0);
+  const parallel = context.threads > 1 && groups >= context.tuning.minSlicedMergeGroups;
+  return {
+    get cursor() {
+      cursor ??= mergeRunFiles(parts.map((part) => part.path));
+      return cursor;
+    },
+    truncatedAt: undefined,
+    statistics: context.statistics,
+    ...(parallel
+      ? { write: (writer, signal) => writeInSlices(parts, context, writer, signal) }
+      : {}),
+    dispose: async () => {
+      cursor?.close();
+      await rm(context.tempRoot, { recursive: true, force: true }).catch(() => {});
+    },
+  };
+}
+
+async function writeInSlices(
+  parts: readonly RangePart[],
+  context: MergedPartsContext,
+  writer: SinkWriter,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const slices = planOutputSlices(parts, context.threads);
+  const threads = borrowThreads(slices.length);
+  const stop = () => Promise.all(threads.map((thread) => thread.terminate()));
+  const onAbort = () => void stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const outPaths = slices.map((_, k) => join(context.tempRoot, `slice-${k}.csv`));
+    const rows = await Promise.all(
+      slices.map((slice, k) =>
+        threads[k]!.request<number>({ type: 'merge', slice, outPath: outPaths[k]! }),
+      ),
+    );
+    if (context.tuning.reuseThreads) releaseThreads(threads);
+    else await stop();
+    await concatenateSlices(outPaths, writer, signal);
+    return rows.reduce((sum, n) => sum + n, 0);
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import type { EngineTuning, Settings } from './aggregation.js';
+import type { AggregationThread } from './aggregation-thread.js';
+import type { CsvHeader } from './csv-header.js';
+import type { IndexedRun } from './output-slices.js';
+import type { RangeStatistics } from './range-aggregation.js';
+import { runRangesInOrder } from './range-scheduler.js';
+import type { CsvByteRange } from './record-boundaries.js';
+import type { AggregateReply } from './thread-messages.js';
+import type { AggregateOptions } from './types.js';
+
+/** A range's sorted partial run, its index, and its statistics. */
+export interface RangePart extends IndexedRun {
+  readonly statistics: RangeStatistics;
+}
+
+/** What {@link aggregateRanges} needs besides the ranges. */
+export interface RangeRunContext {
+  readonly path: string;
+  readonly size: number;
+  readonly header: CsvHeader;
+  readonly settings: Settings;
+  readonly options: AggregateOptions;
+  readonly tuning: EngineTuning;
+  readonly tempRoot: string;
+  /** Called once no request is in progress on any thread (before an error is thrown). */
+  readonly onSettled: () => void;
+}
+
+/**
+ * Aggregates the ranges on the threads and returns their partial runs in input order. A range
+ * that ended early (stray quotes fooled the split) is followed by one range from where it
+ * stopped to the end of the file, in place of the ranges after it.
+ */
+export async function aggregateRanges(
+  threads: readonly AggregationThread[],
+  ranges: readonly CsvByteRange[],
+  context: RangeRunContext,
+): Promise<RangePart[]> {
+  const { path, size, header, settings, options, tuning, tempRoot } = context;
+  const threadCount = threads.length;
+  const progress = new Map<number, { bytesRead: number; rowsRead: number }>();
+  let reportedAt = performance.now();
+  const report = (force: boolean) => {
+    if (!options.onProgress) return;
+    if (!force && performance.now() - reportedAt < settings.progressIntervalMs) return;
+    reportedAt = performance.now();
+    let bytesRead = header.dataStart;
+    let rowsRead = 0;
+    for (const range of progress.values()) {
+      bytesRead += range.bytesRead;
+      rowsRead += range.rowsRead;
+    }
+    options.onProgress({ bytesRead: Math.min(bytesRead, size), rowsRead });
+  };
+  let runs = 0;
+  const run = (thread: AggregationThread, range: CsvByteRange, key: number) => {
+    const runPath = join(tempRoot, `range-${runs++}.run`);
+    const reply = thread.request<AggregateReply>(
+      {
+        type: 'aggregate',
+        path,
+        size,
+        range,
+        header,
+        runPath,
+        tuning,
+        indexEvery: tuning.runIndexEvery,
+        options: {
+          onInvalid: settings.onInvalid,
+          memoryBudget: Math.floor(settings.memoryBudget / threadCount),
+          maxRecordBytes: settings.maxRecordBytes,
+          maxRejectedExamples: settings.maxRejectedExamples,
+          tempDir: tempRoot,
+          progressIntervalMs: Math.min(settings.progressIntervalMs, 100),
+        },
+      },
+      (bytesRead, rowsRead) => {
+        progress.set(key, { bytesRead, rowsRead });
+        report(false);
+      },
+    );
+    return reply.then(
+      ({ statistics, index }): RangePart => ({
+        path: runPath,
+        groups: statistics.groupsWritten,
+        index,
+        statistics,
+      }),
+    );
+  };
+
+  const parts: RangePart[] = [];
+  const outcomes = await runRangesInOrder(threads, ranges, async (thread, range, index) => {
+    const part = await run(thread, range, index);
+    parts[index] = part;
+    return part.statistics;
+  });
+  context.onSettled();
+  for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
+  const kept = parts.slice(0, outcomes.length);
+  const resumeAt = kept[kept.length - 1]?.statistics.resumeAt;
+  if (resumeAt !== undefined) {
+    const rest = { start: resumeAt.offset, end: size, line: resumeAt.line };
+    for (let key = outcomes.length; key < ranges.length; key++) progress.delete(key);
+    kept.push(await run(threads[0]!, rest, ranges.length));
+  }
+  report(true);
+  return kept;
+}
