@@ -14,6 +14,18 @@ export interface RangePart extends IndexedRun {
   readonly statistics: RangeStatistics;
 }
 
+/** What each thread of a run costs besides its group table: its own JavaScript runtime. */
+const THREAD_OVERHEAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Each thread's share of the memory budget: the budget bounds the whole process, so every
+ * thread beyond the first also gives up what its own runtime costs.
+ */
+export function threadBudget(memoryBudget: number, threads: number): number {
+  const shared = memoryBudget - (threads - 1) * THREAD_OVERHEAD_BYTES;
+  return Math.max(0, Math.floor(shared / threads));
+}
+
 /** What {@link aggregateRanges} needs besides the ranges. */
 export interface RangeRunContext {
   readonly path: string;
@@ -68,7 +80,7 @@ export async function aggregateRanges(
         indexEvery: tuning.runIndexEvery,
         options: {
           onInvalid: settings.onInvalid,
-          memoryBudget: Math.floor(settings.memoryBudget / threadCount),
+          memoryBudget: threadBudget(settings.memoryBudget, threadCount),
           maxRecordBytes: settings.maxRecordBytes,
           maxRejectedExamples: settings.maxRejectedExamples,
           tempDir: tempRoot,
