@@ -42,8 +42,9 @@ export interface AggregateOptions {
    * Threads (`worker_threads`) that aggregate byte ranges of the input in parallel. Only a
    * file can be split: {@link aggregateFile}, or an `fs.ReadStream` of a whole regular file
    * given to {@link aggregateCsv} before anything was read from it. Any other input is read by
-   * one thread. `memoryBudget` is shared among the threads; the output is the same byte for
-   * byte. @default 1
+   * one thread, and so is a file of less than 8 MiB per thread. `memoryBudget` is shared among
+   * the threads (each extra one gives up 16 MiB for its own runtime); the output, errors and
+   * statistics are the same as with one thread. @default 1
    */
   threads?: number;
 }
