@@ -61,7 +61,10 @@ async function aggregateFileInThreads(
   checkAborted(signal);
   const info = await stat(path);
   if (!info.isFile()) return aggregate(openFile(path), options, tuning);
-  const header = await readCsvHeader(openFile(path), { maxRecordBytes: settings.maxRecordBytes });
+  const header = await readCsvHeader(openFile(path), {
+    maxRecordBytes: settings.maxRecordBytes,
+    ...(signal === undefined ? {} : { signal }),
+  });
   const size = info.size;
   const dataBytes = size - header.dataStart;
   const threadCount = Math.min(settings.threads, Math.floor(dataBytes / tuning.minRangeBytes));

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generatePlays } from '../cli/play-generator.js';
 import { aggregateCsvTuned } from './aggregate-csv.js';
@@ -137,6 +137,22 @@ describe('resources of a threaded run', () => {
     expect(await readdir(tempDir)).toEqual([]);
   });
 
+  it('stops on abort while writing the merged output, and removes its temporary files', async () => {
+    const controller = new AbortController();
+    const path = join(dir, 'plays.csv');
+    await writeFile(path, plays);
+    // A sink that takes the first chunk and never drains: the run is then writing its output.
+    const stuck = new Writable({ highWaterMark: 1, write: () => controller.abort() });
+    const run = aggregateCsvTuned(
+      path,
+      stuck,
+      { threads: 2, tempDir, signal: controller.signal },
+      { ...SPLIT, reuseThreads: false },
+    );
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await readdir(tempDir)).toEqual([]);
+  });
+
   it('rejects with ABORTED before starting when the signal has fired', async () => {
     const run = runOnFile(plays, { threads: 2, signal: AbortSignal.abort() });
     await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
@@ -177,6 +193,17 @@ describe('inputs that are not split', () => {
     for await (const _ of totals) groups++;
     expect(groups).toBe(one.statistics.groupsWritten);
     expect(await readdir(tempDir)).toEqual([]);
+  });
+
+  it('treats an empty file and a header-only file as one thread does', async () => {
+    await expect(runOnFile('', { threads: 3 })).rejects.toMatchObject({ code: 'EMPTY_INPUT' });
+    const headerOnly = await runOnFile('\uFEFFSong,Date,Number of Plays', { threads: 3 });
+    expect(headerOnly.text).toBe('Song,Date,Total Number of Plays for Date\n');
+    expect(headerOnly.statistics.rowsRead).toBe(0);
+    const missing = await runOnFile(`Song,Day\n${rows(10)}`, { threads: 3 }).catch(
+      (e: unknown) => e,
+    );
+    expect(missing).toMatchObject({ code: 'MISSING_COLUMNS' });
   });
 
   it('rejects a thread count that is not a positive whole number', async () => {
