@@ -4,6 +4,7 @@ import { abortable, checkAborted } from './abort.js';
 import { CsvScanner, type RecordStart, type ScanStart } from './csv-scanner.js';
 import type { GroupCursor } from './group-cursor.js';
 import { MergeCursor } from './merge-cursor.js';
+import type { IndexedRun } from './output-slices.js';
 import { RowAggregator } from './row-aggregator.js';
 import type { SinkWriter } from './sink-writer.js';
 import { sortTable } from './sorted-table.js';
@@ -48,6 +49,12 @@ export const DEFAULT_TUNING: EngineTuning = {
 /** The input, read and grouped: a sorted cursor to write out, then `dispose()`. */
 export interface Aggregation {
   readonly cursor: GroupCursor;
+  /**
+   * The sorted pieces that {@link cursor} merges, for a caller that merges them elsewhere: the
+   * spilled runs (files that `dispose()` removes unless moved away first) and the sorted table,
+   * if it holds groups. Use either the pieces or the cursor, not both.
+   */
+  readonly pieces?: () => { runs: readonly IndexedRun[]; table: GroupCursor | undefined };
   /** Where a split range ended inside a record (see `ScanStart.endsAtSplit`); rows from there on were not read. */
   readonly truncatedAt: RecordStart | undefined;
   /**
@@ -95,7 +102,7 @@ export async function aggregate(
     range?.start,
     range?.offset,
   );
-  const runs = new SpillRuns(settings.tempDir, signal, tuning.maxFanIn);
+  const runs = new SpillRuns(settings.tempDir, signal, tuning.maxFanIn, tuning.runIndexEvery);
   const chunks = sourceChunks(input);
   let bytesRead = 0;
   let reportedAt = performance.now();
@@ -108,7 +115,7 @@ export async function aggregate(
     rows.clear();
   };
 
-  let cursor: GroupCursor;
+  let table: GroupCursor | undefined;
   try {
     for (;;) {
       const next = await abortable(chunks.next(), signal);
@@ -126,21 +133,21 @@ export async function aggregate(
     while (scanner.scan(true)) await spill();
     scanner.finish();
     report();
-    if (runs.count === 0) {
-      cursor = sortTable(rows.table, rows.songs);
-    } else {
-      await runs.compact();
-      const sources = runs.cursors();
-      if (rows.hasGroups) sources.push(sortTable(rows.table, rows.songs));
-      cursor = new MergeCursor(sources);
-    }
+    await runs.compact();
+    if (runs.count === 0 || rows.hasGroups) table = sortTable(rows.table, rows.songs);
   } catch (error) {
     chunks.return?.().catch(() => {});
     await runs.dispose();
     throw error;
   }
+  let cursor: GroupCursor | undefined;
   return {
-    cursor,
+    get cursor() {
+      cursor ??=
+        runs.count === 0 ? table! : new MergeCursor([...runs.cursors(), ...(table ? [table] : [])]);
+      return cursor;
+    },
+    pieces: () => ({ runs: runs.indexed(), table }),
     truncatedAt: scanner.truncatedAt,
     statistics: (groupsWritten) => ({
       bytesRead,
@@ -152,7 +159,7 @@ export async function aggregate(
       durationMs: Math.round(performance.now() - startedAt),
     }),
     dispose: async () => {
-      cursor.close();
+      cursor?.close();
       await runs.dispose().catch(() => {});
     },
   };

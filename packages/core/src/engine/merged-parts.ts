@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Aggregation, EngineTuning } from './aggregation.js';
 import type { GroupCursor } from './group-cursor.js';
-import { concatenateSlices, planOutputSlices } from './output-slices.js';
+import { concatenateSlices, type IndexedRun, planOutputSlices } from './output-slices.js';
 import { mergeRunFiles } from './partial-runs.js';
 import type { RangePart } from './range-parts.js';
 import type { SinkWriter } from './sink-writer.js';
@@ -26,17 +26,18 @@ export interface MergedPartsContext {
  */
 export function mergedParts(parts: readonly RangePart[], context: MergedPartsContext): Aggregation {
   let cursor: GroupCursor | undefined;
-  const groups = parts.reduce((sum, part) => sum + part.groups, 0);
+  const runs = parts.flatMap((part) => part.runs);
+  const groups = runs.reduce((sum, run) => sum + run.groups, 0);
   const parallel = context.threads > 1 && groups >= context.tuning.minSlicedMergeGroups;
   return {
     get cursor() {
-      cursor ??= mergeRunFiles(parts.map((part) => part.path));
+      cursor ??= mergeRunFiles(runs.map((run) => run.path));
       return cursor;
     },
     truncatedAt: undefined,
     statistics: context.statistics,
     ...(parallel
-      ? { write: (writer, signal) => writeInSlices(parts, context, writer, signal) }
+      ? { write: (writer, signal) => writeInSlices(runs, context, writer, signal) }
       : {}),
     dispose: async () => {
       cursor?.close();
@@ -46,12 +47,12 @@ export function mergedParts(parts: readonly RangePart[], context: MergedPartsCon
 }
 
 async function writeInSlices(
-  parts: readonly RangePart[],
+  runs: readonly IndexedRun[],
   context: MergedPartsContext,
   writer: SinkWriter,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const slices = planOutputSlices(parts, context.threads);
+  const slices = planOutputSlices(runs, context.threads);
   const threads = borrowThreads(slices.length);
   const stop = () => Promise.all(threads.map((thread) => thread.terminate()));
   const onAbort = () => void stop();

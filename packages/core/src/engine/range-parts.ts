@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { EngineTuning, Settings } from './aggregation.js';
 import type { AggregationThread } from './aggregation-thread.js';
 import type { CsvHeader } from './csv-header.js';
@@ -9,8 +8,9 @@ import type { CsvByteRange } from './record-boundaries.js';
 import type { AggregateReply } from './thread-messages.js';
 import type { AggregateOptions } from './types.js';
 
-/** A range's sorted partial run, its index, and its statistics. */
-export interface RangePart extends IndexedRun {
+/** A range's sorted partial runs (with their indexes) and its statistics. */
+export interface RangePart {
+  readonly runs: readonly IndexedRun[];
   readonly statistics: RangeStatistics;
 }
 
@@ -67,7 +67,7 @@ export async function aggregateRanges(
   };
   let runs = 0;
   const run = (thread: AggregationThread, range: CsvByteRange, key: number) => {
-    const runPath = join(tempRoot, `range-${runs++}.run`);
+    const runPrefix = `range-${runs++}`;
     const reply = thread.request<AggregateReply>(
       {
         type: 'aggregate',
@@ -75,9 +75,9 @@ export async function aggregateRanges(
         size,
         range,
         header,
-        runPath,
+        runDir: tempRoot,
+        runPrefix,
         tuning,
-        indexEvery: tuning.runIndexEvery,
         options: {
           onInvalid: settings.onInvalid,
           memoryBudget: threadBudget(settings.memoryBudget, threadCount),
@@ -92,14 +92,7 @@ export async function aggregateRanges(
         report(false);
       },
     );
-    return reply.then(
-      ({ statistics, index }): RangePart => ({
-        path: runPath,
-        groups: statistics.groupsWritten,
-        index,
-        statistics,
-      }),
-    );
+    return reply;
   };
 
   const parts: RangePart[] = [];

@@ -1,8 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { countFileSpan } from './file-boundaries.js';
 import { writeOutputSlice } from './output-slices.js';
-import { aggregateRangeTuned } from './range-aggregation.js';
-import type { RunIndexEntry } from './run-file.js';
+import { aggregateRangeToRuns } from './range-aggregation.js';
 import {
   type AggregateReply,
   type AggregateRequest,
@@ -54,13 +53,12 @@ async function aggregateRange(
   signal: AbortSignal,
 ): Promise<AggregateReply> {
   const { options } = request;
-  const index = { entries: [] as RunIndexEntry[], every: request.indexEvery };
-  const statistics = await aggregateRangeTuned(
+  return aggregateRangeToRuns(
     request.path,
     request.range,
     request.size,
     request.header,
-    request.runPath,
+    { runDir: request.runDir, prefix: request.runPrefix },
     {
       ...options,
       signal,
@@ -68,7 +66,5 @@ async function aggregateRange(
         reply({ type: 'progress', id: request.id, bytesRead, rowsRead }),
     },
     request.tuning,
-    index,
   );
-  return { statistics, index: index.entries };
 }

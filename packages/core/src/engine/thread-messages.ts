@@ -1,11 +1,10 @@
 import { PlaytallyError, type PlaytallyErrorCode } from '../errors.js';
 import type { EngineTuning } from './aggregation.js';
 import type { CsvHeader } from './csv-header.js';
-import type { OutputSlice } from './output-slices.js';
+import type { IndexedRun, OutputSlice } from './output-slices.js';
 import type { QuoteLineCounts } from './quote-line-counts.js';
 import type { RangeStatistics } from './range-aggregation.js';
 import type { CsvByteRange } from './record-boundaries.js';
-import type { RunIndexEntry } from './run-file.js';
 import type { InvalidRowPolicy } from './types.js';
 
 /*
@@ -40,17 +39,17 @@ export interface AggregateRequest {
   readonly size: number;
   readonly range: CsvByteRange;
   readonly header: CsvHeader;
-  readonly runPath: string;
+  /** Where the range's sorted runs go, named `runPrefix-k.run`. */
+  readonly runDir: string;
+  readonly runPrefix: string;
   readonly options: RangeRunOptions;
   readonly tuning: EngineTuning;
-  /** Index the run file every this many groups (see `writeRun`). */
-  readonly indexEvery: number;
 }
 
 /** What the aggregate request answers. */
 export interface AggregateReply {
   readonly statistics: RangeStatistics;
-  readonly index: RunIndexEntry[];
+  readonly runs: IndexedRun[];
 }
 
 /** Merge one slice of the output from the runs into a file of CSV rows. */
