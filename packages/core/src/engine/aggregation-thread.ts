@@ -4,13 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PlaytallyError } from '../errors.js';
-import {
-  type AggregateRequest,
-  type CountRequest,
-  deserializeError,
-  type MergeSliceRequest,
-  type ThreadReply,
-} from './thread-messages.js';
+import type { RangeThread } from './range-thread.js';
+import { deserializeError, type ThreadReply } from './thread-messages.js';
+import type { WorkMessage } from './thread-requests.js';
 
 /** Progress of one request: bytes and rows read so far. */
 export type ThreadProgress = (bytesRead: number, rowsRead: number) => void;
@@ -26,7 +22,7 @@ interface Pending {
  * main thread as a promise per request. A thread that crashes or exits rejects whatever it was
  * doing with `INTERNAL`, naming the thread; `terminate()` stops it at once, wherever it is.
  */
-export class AggregationThread {
+export class AggregationThread implements RangeThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -45,13 +41,7 @@ export class AggregationThread {
   }
 
   /** Sends a request and resolves with its answer. */
-  request<T>(
-    message:
-      | Omit<CountRequest, 'id'>
-      | Omit<AggregateRequest, 'id'>
-      | Omit<MergeSliceRequest, 'id'>,
-    onProgress?: ThreadProgress,
-  ): Promise<T> {
+  request<T>(message: WorkMessage, onProgress?: ThreadProgress): Promise<T> {
     if (this.stopped) {
       return Promise.reject(
         new PlaytallyError('INTERNAL', `aggregation thread ${this.index} has stopped`),

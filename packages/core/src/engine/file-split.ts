@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { AggregationThread } from './aggregation-thread.js';
 import { countFileSpan, seekFileBoundaries } from './file-boundaries.js';
 import type { QuoteLineCounts } from './quote-line-counts.js';
+import type { RangeThread } from './range-thread.js';
 import { type RecordBoundary, splitTargets } from './record-boundaries.js';
 import type { CountReply } from './thread-messages.js';
 
@@ -60,7 +61,7 @@ export async function splitFileAt(
 }
 
 /** Counts spans on aggregation threads, span `i` on thread `i`. */
-export function countOnThreads(threads: readonly AggregationThread[], path: string): CountSpan {
+export function countOnThreads(threads: readonly RangeThread[], path: string): CountSpan {
   return (index, start, cuts) =>
     threads[index]!.request<CountReply>({ type: 'count', path, start, cuts });
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Aggregation, EngineTuning } from './aggregation.js';
 import type { GroupCursor } from './group-cursor.js';
-import { concatenateSlices, type IndexedRun, planOutputSlices } from './output-slices.js';
+import { appendFiles, type IndexedRun, planOutputSlices, writeSlice } from './output-slices.js';
 import { mergeRunFiles } from './partial-runs.js';
 import type { RangePart } from './range-parts.js';
 import type { SinkWriter } from './sink-writer.js';
@@ -52,22 +52,27 @@ async function writeInSlices(
   writer: SinkWriter,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const slices = planOutputSlices(runs, context.threads);
-  const threads = borrowThreads(slices.length);
+  const [first, ...rest] = planOutputSlices(runs, context.threads);
+  const threads = borrowThreads(rest.length);
   const stop = () => Promise.all(threads.map((thread) => thread.terminate()));
   const onAbort = () => void stop();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const outPaths = slices.map((_, k) => join(context.tempRoot, `slice-${k}.csv`));
-    const rows = await Promise.all(
-      slices.map((slice, k) =>
+    // The first slice is merged here, straight into the output, while the workers merge the
+    // others into files, which are then appended in order.
+    const outPaths = rest.map((_, k) => join(context.tempRoot, `slice-${k + 1}.csv`));
+    const others = Promise.all(
+      rest.map((slice, k) =>
         threads[k]!.request<number>({ type: 'merge', slice, outPath: outPaths[k]! }),
       ),
     );
+    others.catch(() => {});
+    const firstRows = await writeSlice(first!, writer, signal);
+    const rows = await others;
     if (context.tuning.reuseThreads) releaseThreads(threads);
     else await stop();
-    await concatenateSlices(outPaths, writer, signal);
-    return rows.reduce((sum, n) => sum + n, 0);
+    await appendFiles(outPaths, writer, signal);
+    return rows.reduce((sum, n) => sum + n, firstRows);
   } catch (error) {
     await stop();
     throw error;

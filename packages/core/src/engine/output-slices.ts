@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { abortable, checkAborted } from './abort.js';
-import { OUTPUT_HEADER, writeCsv } from './csv-output.js';
+import { writeCsv } from './csv-output.js';
 import { compareSongBytes, type GroupCursor } from './group-cursor.js';
 import { MergeCursor } from './merge-cursor.js';
 import { RunFileCursor, type RunIndexEntry } from './run-file.js';
@@ -77,32 +77,43 @@ export async function writeOutputSlice(
   outPath: string,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const cursors = slice.sources.map(
-    (source) => new SongRangeCursor(new RunFileCursor(source.path, source.offset), slice),
-  );
-  const merged = new MergeCursor(cursors);
   const out = createWriteStream(outPath, { highWaterMark: 1 << 20 });
   const writer = createSinkWriter(out);
   try {
-    const rows = await writeCsv(merged, writer, signal, false);
+    const rows = await writeSlice(slice, writer, signal, false);
     await writer.end();
     return rows;
   } catch (error) {
     writer.release();
     out.destroy();
     throw error;
+  }
+}
+
+/** Writes one slice's rows to `writer` (not ended), after the output header if `header`. */
+export async function writeSlice(
+  slice: OutputSlice,
+  writer: SinkWriter,
+  signal: AbortSignal | undefined,
+  header = true,
+): Promise<number> {
+  const cursors = slice.sources.map(
+    (source) => new SongRangeCursor(new RunFileCursor(source.path, source.offset), slice),
+  );
+  const merged = new MergeCursor(cursors);
+  try {
+    return await writeCsv(merged, writer, signal, header);
   } finally {
     merged.close();
   }
 }
 
-/** Writes the output header, then the slices' files in order. */
-export async function concatenateSlices(
+/** Appends the files' bytes, in order, to `writer`. */
+export async function appendFiles(
   paths: readonly string[],
   writer: SinkWriter,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  await abortable(writer.write(Buffer.from(OUTPUT_HEADER, 'latin1')), signal);
   for (const path of paths) {
     const file = await open(path, 'r');
     try {

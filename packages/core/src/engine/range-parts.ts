@@ -1,9 +1,9 @@
 import type { EngineTuning, Settings } from './aggregation.js';
-import type { AggregationThread } from './aggregation-thread.js';
 import type { CsvHeader } from './csv-header.js';
 import type { IndexedRun } from './output-slices.js';
 import type { RangeStatistics } from './range-aggregation.js';
 import { runRangesInOrder } from './range-scheduler.js';
+import type { RangeThread } from './range-thread.js';
 import type { CsvByteRange } from './record-boundaries.js';
 import type { AggregateReply } from './thread-messages.js';
 import type { AggregateOptions } from './types.js';
@@ -45,7 +45,7 @@ export interface RangeRunContext {
  * stopped to the end of the file, in place of the ranges after it.
  */
 export async function aggregateRanges(
-  threads: readonly AggregationThread[],
+  threads: readonly RangeThread[],
   ranges: readonly CsvByteRange[],
   context: RangeRunContext,
 ): Promise<RangePart[]> {
@@ -66,7 +66,7 @@ export async function aggregateRanges(
     options.onProgress({ bytesRead: Math.min(bytesRead, size), rowsRead });
   };
   let runs = 0;
-  const run = (thread: AggregationThread, range: CsvByteRange, key: number) => {
+  const run = (thread: RangeThread, range: CsvByteRange, key: number) => {
     const runPrefix = `range-${runs++}`;
     const reply = thread.request<AggregateReply>(
       {

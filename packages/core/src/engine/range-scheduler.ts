@@ -1,5 +1,5 @@
-import type { AggregationThread } from './aggregation-thread.js';
 import type { RangeStatistics } from './range-aggregation.js';
+import type { RangeThread } from './range-thread.js';
 import type { CsvByteRange } from './record-boundaries.js';
 
 /** How one range ended: its statistics, or its error. */
@@ -9,7 +9,7 @@ export type RangeOutcome =
 
 /** Runs one range on a thread; `onProgress` gets the range's own bytes and rows. */
 export type RunRange = (
-  thread: AggregationThread,
+  thread: RangeThread,
   range: CsvByteRange,
   index: number,
 ) => Promise<RangeStatistics>;
@@ -28,12 +28,12 @@ export type RunRange = (
  * are meaningless.
  */
 export async function runRangesInOrder(
-  threads: readonly AggregationThread[],
+  threads: readonly RangeThread[],
   ranges: readonly CsvByteRange[],
   run: RunRange,
 ): Promise<RangeOutcome[]> {
   const outcomes: (RangeOutcome | undefined)[] = new Array(ranges.length);
-  const runningOn = new Map<number, AggregationThread>();
+  const runningOn = new Map<number, RangeThread>();
   let next = 0;
   /** The first range (so far) whose outcome decides the result; ranges after it are not needed. */
   let decisive = ranges.length;
@@ -46,7 +46,7 @@ export async function runRangesInOrder(
     for (const [other, thread] of runningOn) if (other > index) thread.abort();
   };
 
-  const worker = async (thread: AggregationThread) => {
+  const worker = async (thread: RangeThread) => {
     while (next < ranges.length && next <= decisive) {
       const index = next++;
       runningOn.set(index, thread);

@@ -1,19 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-import { countFileSpan } from './file-boundaries.js';
-import { writeOutputSlice } from './output-slices.js';
-import { aggregateRangeToRuns } from './range-aggregation.js';
-import {
-  type AggregateReply,
-  type AggregateRequest,
-  serializeError,
-  type ThreadReply,
-  type ThreadRequest,
-} from './thread-messages.js';
+import { serializeError, type ThreadReply, type ThreadRequest } from './thread-messages.js';
+import { runWorkRequest } from './thread-requests.js';
 
 /*
- * The entry point of an aggregation thread: it counts spans and aggregates ranges of a file
- * when asked (see thread-messages.ts), one request at a time, and stops what it is doing on
- * `abort`.
+ * The entry point of an aggregation thread: it counts spans, aggregates ranges and merges
+ * slices of a file when asked (see thread-messages.ts), and stops a request on `abort`.
  */
 
 const port = parentPort;
@@ -33,38 +24,12 @@ port.on('message', (request: ThreadRequest) => {
   }
   const controller = new AbortController();
   running.set(request.id, controller);
-  const signal = controller.signal;
-  const work: Promise<unknown> =
-    request.type === 'count'
-      ? countFileSpan(request.path, request.start, request.cuts, signal)
-      : request.type === 'merge'
-        ? writeOutputSlice(request.slice, request.outPath, signal)
-        : aggregateRange(request, signal);
-  work
+  runWorkRequest(request, controller.signal, (bytesRead, rowsRead) =>
+    reply({ type: 'progress', id: request.id, bytesRead, rowsRead }),
+  )
     .then(
       (value) => reply({ type: 'done', id: request.id, value }),
       (error: unknown) => reply({ type: 'failed', id: request.id, error: serializeError(error) }),
     )
     .finally(() => running.delete(request.id));
 });
-
-async function aggregateRange(
-  request: AggregateRequest,
-  signal: AbortSignal,
-): Promise<AggregateReply> {
-  const { options } = request;
-  return aggregateRangeToRuns(
-    request.path,
-    request.range,
-    request.size,
-    request.header,
-    { runDir: request.runDir, prefix: request.runPrefix },
-    {
-      ...options,
-      signal,
-      onProgress: ({ bytesRead, rowsRead }) =>
-        reply({ type: 'progress', id: request.id, bytesRead, rowsRead }),
-    },
-    request.tuning,
-  );
-}

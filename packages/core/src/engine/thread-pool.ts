@@ -1,4 +1,5 @@
 import { AggregationThread } from './aggregation-thread.js';
+import type { RangeThread } from './range-thread.js';
 
 /*
  * Aggregation threads kept for the next run: starting a thread (a new V8 isolate loading the
@@ -29,9 +30,9 @@ export function borrowThreads(count: number): AggregationThread[] {
  * Takes back threads after a run that succeeded (their work all settled). Threads of a failed
  * or aborted run are terminated instead, since they may still be busy.
  */
-export function releaseThreads(threads: readonly AggregationThread[]): void {
+export function releaseThreads(threads: readonly RangeThread[]): void {
   for (const thread of threads) {
-    if (!thread.alive) continue;
+    if (!(thread instanceof AggregationThread) || !thread.alive) continue;
     thread.keepProcessAlive(false);
     idle.push(thread);
   }

@@ -11,6 +11,7 @@ import {
 } from './aggregation.js';
 import { readCsvHeader } from './csv-header.js';
 import { countOnThreads, splitFileAt } from './file-split.js';
+import { LocalThread } from './local-thread.js';
 import { mergedParts } from './merged-parts.js';
 import { combineRangeStatistics } from './partial-runs.js';
 import { aggregateRanges } from './range-parts.js';
@@ -71,7 +72,7 @@ async function aggregateFileInThreads(
   if (threadCount <= 1) return aggregate(openFile(path), options, tuning);
 
   const tempRoot = await mkdtemp(join(settings.tempDir, 'playtally-'));
-  const threads = borrowThreads(threadCount);
+  const threads = [new LocalThread(), ...borrowThreads(threadCount - 1)];
   const stopThreads = () => Promise.all(threads.map((thread) => thread.terminate()));
   const onAbort = () => void stopThreads();
   /** Set once every request sent to the threads has settled, failed or not. */
