@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { AggregationThread } from './aggregation-thread.js';
 import { countFileSpan, seekFileBoundaries } from './file-boundaries.js';
+import { LocalThread } from './local-thread.js';
 import type { QuoteLineCounts } from './quote-line-counts.js';
 import type { RangeThread } from './range-thread.js';
 import { type RecordBoundary, splitTargets } from './record-boundaries.js';
@@ -102,7 +103,8 @@ export async function findFileBoundaries(
       countFileSpan(path, start, cuts, signal),
     );
   }
-  const threads = Array.from({ length: threadCount }, (_, i) => new AggregationThread(i));
+  const workers = Array.from({ length: threadCount - 1 }, (_, i) => new AggregationThread(i + 1));
+  const threads = [new LocalThread(), ...workers];
   try {
     return await splitFileAt(
       path,
