@@ -1,16 +1,21 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { checkAborted } from './abort.js';
 import { countQuotesAndLineFeeds, type QuoteLineCounts } from './quote-line-counts.js';
 import { type RecordBoundary, seekRecordStart } from './record-boundaries.js';
 
 const READ_BYTES = 1 << 20;
+/** Bytes counted between two turns of the event loop (so that an abort gets through). */
+const BYTES_PER_TURN = 16 * READ_BYTES;
 const SEEK_BYTES = 64 * 1024;
 
 /**
  * Counts quotes and line feeds of a file from `start` on and returns the counts from `start`
- * up to each of `cuts` (ascending, after `start`; the last one ends the span). This is the parallel half of
- * exact splitting: each thread counts its own span, and prefix sums over the spans give the
- * counts at every split target.
+ * up to each of `cuts` (ascending, after `start`; the last one ends the span). This is the
+ * parallel half of exact splitting: each thread counts its own span, and prefix sums over the
+ * spans give the counts at every split target. It reads synchronously, which is about twice as
+ * fast here as a promise per read, but yields to the event loop every 16 MiB.
  */
 export async function countFileSpan(
   path: string,
@@ -18,26 +23,31 @@ export async function countFileSpan(
   cuts: readonly number[],
   signal?: AbortSignal,
 ): Promise<QuoteLineCounts[]> {
-  const file = await open(path, 'r');
+  const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(READ_BYTES);
     const counts: QuoteLineCounts = { quoteParity: 0, lineFeeds: 0 };
     const atCuts: QuoteLineCounts[] = [];
     let at = start;
+    let sinceTurn = 0;
     for (const cut of cuts) {
       while (at < cut) {
+        if (sinceTurn >= BYTES_PER_TURN) {
+          await nextTurn();
+          sinceTurn = 0;
+        }
         checkAborted(signal);
-        const want = Math.min(READ_BYTES, cut - at);
-        const { bytesRead } = await file.read(buf, 0, want, at);
+        const bytesRead = readSync(fd, buf, 0, Math.min(READ_BYTES, cut - at), at);
         if (bytesRead === 0) break;
         countQuotesAndLineFeeds(buf, 0, bytesRead, counts);
         at += bytesRead;
+        sinceTurn += bytesRead;
       }
       atCuts.push({ ...counts });
     }
     return atCuts;
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 

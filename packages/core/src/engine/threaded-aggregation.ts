@@ -61,29 +61,31 @@ async function aggregateFileInThreads(
   const { signal } = options;
   checkAborted(signal);
   const info = await stat(path);
-  if (!info.isFile()) return aggregate(openFile(path), options, tuning);
-  const header = await readCsvHeader(openFile(path), {
-    maxRecordBytes: settings.maxRecordBytes,
-    ...(signal === undefined ? {} : { signal }),
-  });
   const size = info.size;
-  const dataBytes = size - header.dataStart;
-  const threadCount = Math.min(settings.threads, Math.floor(dataBytes / tuning.minRangeBytes));
-  if (threadCount <= 1) return aggregate(openFile(path), options, tuning);
+  const threadCount = Math.min(settings.threads, Math.floor(size / tuning.minRangeBytes));
+  if (!info.isFile() || threadCount <= 1) return aggregate(openFile(path), options, tuning);
 
-  const tempRoot = await mkdtemp(join(settings.tempDir, 'playtally-'));
+  // The workers start now, so that they boot while the header is read.
   const threads = [new LocalThread(), ...borrowThreads(threadCount - 1)];
   const stopThreads = () => Promise.all(threads.map((thread) => thread.terminate()));
   const onAbort = () => void stopThreads();
-  /** Set once every request sent to the threads has settled, failed or not. */
-  let threadsIdle = false;
+  /** True from the first request sent to the threads until they have all settled. */
+  let threadsBusy = false;
   signal?.addEventListener('abort', onAbort, { once: true });
+  let tempRoot: string | undefined;
   try {
+    const header = await readCsvHeader(openFile(path), {
+      maxRecordBytes: settings.maxRecordBytes,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const dataBytes = size - header.dataStart;
+    tempRoot = await mkdtemp(join(settings.tempDir, 'playtally-'));
     const rangeCount = Math.min(
       threadCount * tuning.rangesPerThread,
       Math.max(1, Math.floor(dataBytes / tuning.minRangeBytes)),
     );
     const targets = splitTargets(size, Math.ceil(size / rangeCount));
+    threadsBusy = true;
     const boundaries = await splitFileAt(
       path,
       size,
@@ -102,7 +104,7 @@ async function aggregateFileInThreads(
       tuning,
       tempRoot,
       onSettled: () => {
-        threadsIdle = true;
+        threadsBusy = false;
       },
     });
     // Stopping the threads frees their memory (an idle thread would keep its garbage) before
@@ -126,9 +128,9 @@ async function aggregateFileInThreads(
       }),
     });
   } catch (error) {
-    if (tuning.reuseThreads && threadsIdle && !signal?.aborted) releaseThreads(threads);
+    if (tuning.reuseThreads && !threadsBusy && !signal?.aborted) releaseThreads(threads);
     else await stopThreads();
-    await rm(tempRoot, { recursive: true, force: true });
+    if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
     if (signal?.aborted) throw abortedError(signal);
     throw error;
   } finally {
