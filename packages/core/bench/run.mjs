@@ -1,10 +1,12 @@
-// `pnpm bench`: the engine against DuckDB and the naive csv-parse + Map baseline.
+// `pnpm bench`: the engine, on one thread and on several, against DuckDB and the naive
+// csv-parse + Map baseline.
 //
 //   pnpm bench                      low and high cardinality, 10M rows each
-//   pnpm bench -- --large           the 50M-row high-cardinality file: engine (default budget) vs DuckDB,
-//                                   peak RSS must stay at or under 400 MB
+//   pnpm bench -- --large           the 50M-row high-cardinality file: engine (default budget, one
+//                                   thread and several) vs DuckDB; peak RSS must stay at or under 400 MB
 //   options: --repeat N (runs per contender, best reported; default 3; the slow naive baseline
-//            runs once), --only low|high, --no-naive
+//            runs once), --only low|high, --no-naive, --threads N (the threaded contender's
+//            threads; default 2)
 //
 // It builds @playtally/core first when dist/ is missing or older than the sources, and runs the
 // built CLI (bin/playtally.js). Every contender runs as its own child process under
@@ -30,16 +32,22 @@ const { values: flags } = parseArgs({
     repeat: { type: 'string', default: '3' },
     only: { type: 'string' },
     'no-naive': { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
   },
 });
 const repeat = Math.max(1, Number(flags.repeat));
+const threads = Math.max(2, Number(flags.threads));
+const threaded = `engine-${threads}t`;
 
 const DATASETS = [
   { name: 'low', rows: 10_000_000, songs: 1_000, days: 30 },
   { name: 'high', rows: 10_000_000, songs: 20_000, days: 730 },
 ];
 const LARGE = { name: 'high-50M', rows: 50_000_000, songs: 20_000, days: 730 };
+/** Engine on one thread ÷ DuckDB. */
 const TARGETS = { low: 1.2, high: 2 };
+/** Engine on several threads ÷ DuckDB. */
+const THREADED_TARGETS = { low: 0.75, high: 0.8 };
 const LARGE_RSS_LIMIT_MB = 400;
 
 await ensureBuilt();
@@ -61,9 +69,11 @@ async function benchDefault() {
     console.log(
       `\n${dataset.name} cardinality: ${fmtCount(dataset.rows)} rows, ${dataset.songs} songs × ${dataset.days} days, ${mb(size)} MB`,
     );
-    const results = {};
-    results.engine = await runContender('engine', dataset, input, repeat, engineArgs);
-    results.duckdb = await runContender('duckdb', dataset, input, repeat, duckdbArgs);
+    const results = await runInterleaved(dataset, input, repeat, {
+      engine: ['engine', engineArgs(1)],
+      threaded: [threaded, engineArgs(threads)],
+      duckdb: ['duckdb', duckdbArgs],
+    });
     if (!flags['no-naive'])
       results.naive = await runContender('naive', dataset, input, 1, naiveArgs);
     const same = await sameOutputs(Object.values(results));
@@ -74,6 +84,9 @@ async function benchDefault() {
     const target = TARGETS[dataset.name];
     const met =
       engineVsDuck <= target && (naiveVsEngine === undefined || naiveVsEngine >= 10) && same;
+    const threadedVsDuck = results.threaded.seconds / results.duckdb.seconds;
+    const speedUp = results.engine.seconds / results.threaded.seconds;
+    const threadedTarget = THREADED_TARGETS[dataset.name];
     ok &&= same;
     for (const r of Object.values(results))
       rows.push([
@@ -90,6 +103,11 @@ async function benchDefault() {
           : `, naive/engine ${naiveVsEngine.toFixed(1)} (target ≥ 10)`) +
         `, outputs ${same ? 'identical' : 'DIFFER'} → ${met ? 'met' : 'NOT met'}`,
     );
+    console.log(
+      `  ${threaded}/duckdb time ${threadedVsDuck.toFixed(2)} (target ≤ ${threadedTarget}) → ` +
+        `${threadedVsDuck <= threadedTarget && same ? 'met' : 'NOT met'}; ` +
+        `speed-up 1 → ${threads} threads ${speedUp.toFixed(2)}×`,
+    );
   }
   printTable(['data', 'contender', 'best wall s', 'MB/s', 'peak RSS MB'], rows);
   if (!ok) process.exitCode = 1;
@@ -101,12 +119,13 @@ async function benchLarge() {
   console.log(
     `\n${LARGE.name}: ${fmtCount(LARGE.rows)} rows, ${LARGE.songs} songs × ${LARGE.days} days, ${mb(size)} MB`,
   );
-  const engine = await runContender('engine', LARGE, input, 1, engineArgs);
+  const engine = await runContender('engine', LARGE, input, 1, engineArgs(1));
+  const many = await runContender(threaded, LARGE, input, 1, engineArgs(threads));
   const duckdb = await runContender('duckdb', LARGE, input, 1, duckdbArgs);
-  const same = await sameOutputs([engine, duckdb]);
+  const same = await sameOutputs([engine, many, duckdb]);
   printTable(
     ['data', 'contender', 'best wall s', 'MB/s', 'peak RSS MB'],
-    [engine, duckdb].map((r) => [
+    [engine, many, duckdb].map((r) => [
       LARGE.name,
       r.name,
       r.seconds.toFixed(2),
@@ -114,15 +133,24 @@ async function benchLarge() {
       r.rssMb.toFixed(0),
     ]),
   );
-  const rssOk = engine.rssMb <= LARGE_RSS_LIMIT_MB;
+  const rssOk = Math.max(engine.rssMb, many.rssMb) <= LARGE_RSS_LIMIT_MB;
   console.log(
-    `engine peak RSS ${engine.rssMb.toFixed(0)} MB (limit ${LARGE_RSS_LIMIT_MB}) ${rssOk ? 'met' : 'NOT met'}; output ${same ? 'identical to' : 'DIFFERENT from'} DuckDB's; engine/duckdb time ${(engine.seconds / duckdb.seconds).toFixed(2)}`,
+    `peak RSS: engine ${engine.rssMb.toFixed(0)} MB, ${threaded} ${many.rssMb.toFixed(0)} MB (limit ${LARGE_RSS_LIMIT_MB}) ${rssOk ? 'met' : 'NOT met'}; outputs ${same ? 'identical to' : 'DIFFERENT from'} DuckDB's; engine/duckdb time ${(engine.seconds / duckdb.seconds).toFixed(2)}, ${threaded}/duckdb ${(many.seconds / duckdb.seconds).toFixed(2)}, speed-up ${(engine.seconds / many.seconds).toFixed(2)}×`,
   );
   if (!rssOk || !same) process.exitCode = 1;
 }
 
-function engineArgs(input, output) {
-  return [process.execPath, cli, 'aggregate', input, '-o', output];
+function engineArgs(threadCount) {
+  return (input, output) => [
+    process.execPath,
+    cli,
+    'aggregate',
+    input,
+    '-o',
+    output,
+    '--threads',
+    String(threadCount),
+  ];
 }
 function duckdbArgs(input, output) {
   return [process.execPath, join(packageDir, 'bench/duckdb-aggregate.mjs'), input, output];
@@ -151,9 +179,34 @@ async function runContender(name, dataset, input, times, argsFor) {
   const seconds = Math.min(...runs.map((r) => r.seconds));
   const rssMb = Math.max(...runs.map((r) => r.rssMb));
   console.log(
-    `  ${name.padEnd(7)} ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')}; peak RSS ${rssMb.toFixed(0)} MB`,
+    `  ${name.padEnd(9)} ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')}; peak RSS ${rssMb.toFixed(0)} MB`,
   );
   return { name, seconds, rssMb, output };
+}
+
+/**
+ * Runs several contenders in rounds, one run of each per round, so that a change of load on a
+ * shared machine affects them alike; reports each one's best wall time and largest peak RSS.
+ */
+async function runInterleaved(dataset, input, times, contenders) {
+  const runs = Object.fromEntries(Object.keys(contenders).map((key) => [key, []]));
+  const outputOf = (name) => join(cacheDir, 'out', `${dataset.name}-${name}.csv`);
+  for (let i = 0; i < times; i++) {
+    for (const [key, [name, argsFor]] of Object.entries(contenders)) {
+      await rm(outputOf(name), { force: true });
+      runs[key].push(await measure(argsFor(input, outputOf(name))));
+    }
+  }
+  const results = {};
+  for (const [key, [name]] of Object.entries(contenders)) {
+    const seconds = Math.min(...runs[key].map((r) => r.seconds));
+    const rssMb = Math.max(...runs[key].map((r) => r.rssMb));
+    console.log(
+      `  ${name.padEnd(9)} ${runs[key].map((r) => `${r.seconds.toFixed(2)} s`).join(', ')}; peak RSS ${rssMb.toFixed(0)} MB`,
+    );
+    results[key] = { name, seconds, rssMb, output: outputOf(name) };
+  }
+  return results;
 }
 
 /** Wall time measured here; peak RSS from GNU time. */

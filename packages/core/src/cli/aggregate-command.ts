@@ -1,10 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { aggregateCsv } from '../engine/aggregate-csv.js';
-import type { AggregateStatistics, InvalidRowPolicy } from '../engine/types.js';
+import { aggregateCsv, aggregateFile } from '../engine/aggregate-csv.js';
+import type { AggregateProgress, AggregateStatistics, InvalidRowPolicy } from '../engine/types.js';
 import { formatBytes, parseByteSize } from './byte-size.js';
 import { type CliCommand, type CliContext, ExitCode, UsageError } from './cli-command.js';
 import { counted } from './counted.js';
@@ -25,6 +26,10 @@ Options:
                               spill to disk (default 256MiB)
       --temp-dir <dir>        where spill files go (default: the OS temp dir)
       --max-record <size>     longest record accepted (default 1MiB)
+      --threads <n>           threads that aggregate parts of a file at once
+                              (default: the available cores; standard input
+                              is read by one thread); the memory budget is
+                              shared among them
   -h, --help                  show this help
 
 A progress bar with rate and ETA goes to stderr when stderr is a terminal.
@@ -46,6 +51,7 @@ export const aggregateCommand: CliCommand = {
         'memory-budget': { type: 'string', default: '256MiB' },
         'temp-dir': { type: 'string' },
         'max-record': { type: 'string', default: '1MiB' },
+        threads: { type: 'string' },
       },
     });
     if (positionals.length !== 1)
@@ -56,6 +62,7 @@ export const aggregateCommand: CliCommand = {
     }
     const memoryBudget = parseByteSize(values['memory-budget'], '--memory-budget');
     const maxRecordBytes = parseByteSize(values['max-record'], '--max-record');
+    const threads = parseThreads(values.threads);
     const inputPath = positionals[0]!;
     const input = await openInput(inputPath, context);
     const output =
@@ -64,33 +71,47 @@ export const aggregateCommand: CliCommand = {
       context,
       input.size === undefined ? {} : { totalBytes: input.size },
     );
+    const options = {
+      onInvalid: onInvalid as InvalidRowPolicy,
+      memoryBudget,
+      maxRecordBytes,
+      threads,
+      signal: context.signal,
+      progressIntervalMs: 100,
+      onProgress: (p: AggregateProgress) => progress.update(p),
+      ...(values['temp-dir'] === undefined ? {} : { tempDir: values['temp-dir'] }),
+    };
     try {
-      const statistics = await aggregateCsv(input.stream, output.stream, {
-        onInvalid: onInvalid as InvalidRowPolicy,
-        memoryBudget,
-        maxRecordBytes,
-        signal: context.signal,
-        progressIntervalMs: 100,
-        onProgress: (p) => progress.update(p),
-        ...(values['temp-dir'] === undefined ? {} : { tempDir: values['temp-dir'] }),
-      });
+      const statistics =
+        input.stream === undefined
+          ? await aggregateFile(inputPath, output.stream, options)
+          : await aggregateCsv(input.stream, output.stream, options);
       progress.clear();
       await output.commit();
       report(statistics, context);
       return ExitCode.Ok;
     } catch (error) {
       progress.clear();
-      input.stream.destroy();
+      input.stream?.destroy();
       await output.discard();
       throw error;
     }
   },
 };
 
+function parseThreads(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const threads = Number(value);
+  if (!/^\d+$/.test(value) || threads < 1 || threads > 1024) {
+    throw new UsageError(`--threads must be a whole number from 1 to 1024, got "${value}"`);
+  }
+  return threads;
+}
+
 async function openInput(
   path: string,
   context: CliContext,
-): Promise<{ stream: Readable; size?: number }> {
+): Promise<{ stream?: Readable; size?: number }> {
   if (path === '-') return { stream: context.stdin };
   const info = await stat(path);
   if (info.isDirectory())
@@ -99,10 +120,9 @@ async function openInput(
       path,
       syscall: 'read',
     });
-  return {
-    stream: createReadStream(path, { highWaterMark: 1 << 20 }),
-    ...(info.isFile() ? { size: info.size } : {}),
-  };
+  // A regular file is opened by the engine, which splits it across threads; a pipe is streamed.
+  if (info.isFile()) return { size: info.size };
+  return { stream: createReadStream(path, { highWaterMark: 1 << 20 }) };
 }
 
 interface Output {

@@ -205,3 +205,43 @@ describe('playtally aggregate', () => {
     expect((await readdir(dir)).filter((name) => name.includes('partial'))).toEqual([]);
   });
 });
+
+describe('playtally aggregate --threads', () => {
+  it('splits a file across threads and writes what one thread writes, spills included', async () => {
+    // Big enough for two ranges of the engine's smallest range size (8 MiB).
+    const input = join(dir, 'big.csv');
+    const generated = await playtally([
+      'generate',
+      '--rows',
+      '700k',
+      '--songs',
+      '2000',
+      '-o',
+      input,
+    ]);
+    expect(generated.code).toBe(0);
+    const one = await playtally(['aggregate', input, '--threads', '1']);
+    expect(one.code).toBe(0);
+    const tempDir = await mkdtemp(join(dir, 'threads-'));
+    const args = [
+      'aggregate',
+      input,
+      '--threads',
+      '3',
+      '--memory-budget',
+      '0',
+      '--temp-dir',
+      tempDir,
+    ];
+    const many = await playtally(args);
+    expect(many.code).toBe(0);
+    expect(many.stdout.equals(one.stdout)).toBe(true);
+    expect(await readdir(tempDir)).toEqual([]);
+  });
+
+  it('exits 2 on a thread count that is not a positive whole number', async () => {
+    const { code, stderr } = await playtally(['aggregate', '-', '--threads', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--threads must be a whole number from 1 to 1024, got "0"');
+  });
+});

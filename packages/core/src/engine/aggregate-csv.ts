@@ -1,8 +1,9 @@
 import { isPlaytallyError } from '../errors.js';
 import { abortable, abortedError } from './abort.js';
-import { type Aggregation, aggregate, DEFAULT_TUNING, type EngineTuning } from './aggregation.js';
+import { type Aggregation, DEFAULT_TUNING, type EngineTuning } from './aggregation.js';
 import { writeCsv } from './csv-output.js';
 import { createSinkWriter } from './sink-writer.js';
+import { aggregateAnyInput } from './threaded-aggregation.js';
 import type { AggregateOptions, AggregateStatistics, ByteSink, ByteSource } from './types.js';
 
 /**
@@ -16,6 +17,10 @@ import type { AggregateOptions, AggregateStatistics, ByteSink, ByteSource } from
  * {@link PlaytallyError} (`INVALID_ROW`, `MISSING_COLUMNS`, `EMPTY_INPUT`, `LINE_TOO_LONG`,
  * `INVALID_INPUT`, `ABORTED`) and the sink is left as it is, not ended: whatever was written is
  * partial, and the caller decides what to do with it.
+ *
+ * With `threads` above 1, an `fs.ReadStream` over a whole regular file that nothing has read
+ * from yet is split across that many threads (see {@link aggregateFile}); any other input is
+ * read by one thread.
  *
  * @example
  * ```ts
@@ -34,9 +39,37 @@ export function aggregateCsv(
   return aggregateCsvTuned(input, output, options, DEFAULT_TUNING);
 }
 
+/**
+ * Aggregates a CSV file like {@link aggregateCsv}, splitting it into byte ranges that start
+ * exactly on record boundaries (even when quoted fields hold line breaks) and aggregating them
+ * on `threads` worker threads at once; the sorted partial results are merged k-way. The output
+ * is byte for byte what one thread would write, errors name the same line (the first bad row of
+ * the file, whichever thread meets it), `skip` counts and examples add up across threads, and
+ * `memoryBudget` bounds all threads together. A file smaller than a few MiB, or one that is not
+ * a regular file (a pipe), is read by one thread.
+ *
+ * @example
+ * ```ts
+ * import { createWriteStream } from 'node:fs';
+ * import { availableParallelism } from 'node:os';
+ * import { aggregateFile } from '@playtally/core';
+ *
+ * const stats = await aggregateFile('plays.csv', createWriteStream('totals.csv'), {
+ *   threads: availableParallelism(),
+ * });
+ * ```
+ */
+export function aggregateFile(
+  path: string,
+  output: ByteSink,
+  options: AggregateOptions = {},
+): Promise<AggregateStatistics> {
+  return aggregateCsvTuned(path, output, options, DEFAULT_TUNING);
+}
+
 /** {@link aggregateCsv} with internal knobs (tests only; not exported from the package). */
 export async function aggregateCsvTuned(
-  input: ByteSource,
+  input: ByteSource | string,
   output: ByteSink,
   options: AggregateOptions,
   tuning: EngineTuning,
@@ -44,8 +77,10 @@ export async function aggregateCsvTuned(
   const writer = createSinkWriter(output);
   let run: Aggregation | undefined;
   try {
-    run = await aggregate(input, options, tuning);
-    const groups = await writeCsv(run.cursor, writer, options.signal);
+    run = await aggregateAnyInput(input, options, tuning);
+    const groups = run.write
+      ? await run.write(writer, options.signal)
+      : await writeCsv(run.cursor, writer, options.signal);
     await abortable(writer.end(), options.signal);
     return run.statistics(groups);
   } catch (error) {

@@ -1,7 +1,8 @@
 import { PlaytallyError } from '../errors.js';
 import { checkAborted } from './abort.js';
-import { aggregate, DEFAULT_TUNING, type EngineTuning } from './aggregation.js';
+import { DEFAULT_TUNING, type EngineTuning } from './aggregation.js';
 import { formatDayNumber } from './calendar.js';
+import { aggregateAnyInput } from './threaded-aggregation.js';
 import type { AggregateOptions, AggregateStatistics, ByteSource, SongDayTotal } from './types.js';
 
 /**
@@ -42,7 +43,7 @@ export function aggregateTotalsTuned(
   let statistics: AggregateStatistics | undefined;
   let iterated = false;
   async function* totals(): AsyncGenerator<SongDayTotal> {
-    const run = await aggregate(input, options, tuning);
+    const run = await aggregateAnyInput(input, options, tuning);
     try {
       const { cursor } = run;
       let groups = 0;

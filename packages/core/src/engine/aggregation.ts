@@ -1,10 +1,12 @@
 import { tmpdir } from 'node:os';
 import { PlaytallyError } from '../errors.js';
 import { abortable, checkAborted } from './abort.js';
-import { CsvScanner } from './csv-scanner.js';
+import { CsvScanner, type RecordStart, type ScanStart } from './csv-scanner.js';
 import type { GroupCursor } from './group-cursor.js';
 import { MergeCursor } from './merge-cursor.js';
+import type { IndexedRun } from './output-slices.js';
 import { RowAggregator } from './row-aggregator.js';
+import type { SinkWriter } from './sink-writer.js';
 import { sortTable } from './sorted-table.js';
 import { sourceChunks } from './source-chunks.js';
 import { SpillRuns } from './spill-runs.js';
@@ -21,18 +23,55 @@ export interface EngineTuning {
   readonly minBatchBytes: number;
   /** Runs merged at once. */
   readonly maxFanIn: number;
+  /** Smallest byte range worth a thread of its own; smaller files use fewer threads. */
+  readonly minRangeBytes: number;
+  /** Byte ranges per thread (more than one only to test many split points with few threads). */
+  readonly rangesPerThread: number;
+  /** Keep threads for the next run instead of stopping them after each (see thread-pool.ts). */
+  readonly reuseThreads: boolean;
+  /** Partial groups from which the threads also share the final merge (see merged-parts.ts). */
+  readonly minSlicedMergeGroups: number;
+  /** Groups between entries of a partial run's index, where a slice of the merge can start. */
+  readonly runIndexEvery: number;
 }
 
 /** The tuning every public entry point uses. */
-export const DEFAULT_TUNING: EngineTuning = { minBatchBytes: 64 * 1024, maxFanIn: 64 };
+export const DEFAULT_TUNING: EngineTuning = {
+  minBatchBytes: 64 * 1024,
+  maxFanIn: 64,
+  minRangeBytes: 8 * 1024 * 1024,
+  rangesPerThread: 1,
+  reuseThreads: false,
+  minSlicedMergeGroups: 1 << 20,
+  runIndexEvery: 16 * 1024,
+};
 
 /** The input, read and grouped: a sorted cursor to write out, then `dispose()`. */
 export interface Aggregation {
   readonly cursor: GroupCursor;
+  /**
+   * The sorted pieces that {@link cursor} merges, for a caller that merges them elsewhere: the
+   * spilled runs (files that `dispose()` removes unless moved away first) and the sorted table,
+   * if it holds groups. Use either the pieces or the cursor, not both.
+   */
+  readonly pieces?: () => { runs: readonly IndexedRun[]; table: GroupCursor | undefined };
+  /** Where a split range ended inside a record (see `ScanStart.endsAtSplit`); rows from there on were not read. */
+  readonly truncatedAt: RecordStart | undefined;
+  /**
+   * Writes the output CSV itself, when it can do better than `writeCsv` over the cursor (several
+   * threads merging at once); resolves to the rows written. Absent otherwise.
+   */
+  readonly write?: (writer: SinkWriter, signal: AbortSignal | undefined) => Promise<number>;
   /** The statistics, timed up to now. */
   statistics(groupsWritten: number): AggregateStatistics;
   /** Closes run files and removes the temporary directory. Idempotent; never throws. */
   dispose(): Promise<void>;
+}
+
+/** One byte range of a larger input: where the scan starts, and the range's offset in the input. */
+export interface InputRange {
+  readonly start: ScanStart;
+  readonly offset: number;
 }
 
 /**
@@ -45,6 +84,7 @@ export async function aggregate(
   input: ByteSource,
   options: AggregateOptions = {},
   tuning: EngineTuning = DEFAULT_TUNING,
+  range?: InputRange,
 ): Promise<Aggregation> {
   const startedAt = performance.now();
   const settings = resolveOptions(options);
@@ -55,8 +95,14 @@ export async function aggregate(
     settings.maxRejectedExamples,
     settings.memoryBudget,
   );
-  const scanner = new CsvScanner(rows, settings.maxRecordBytes, tuning.minBatchBytes);
-  const runs = new SpillRuns(settings.tempDir, signal, tuning.maxFanIn);
+  const scanner = new CsvScanner(
+    rows,
+    settings.maxRecordBytes,
+    tuning.minBatchBytes,
+    range?.start,
+    range?.offset,
+  );
+  const runs = new SpillRuns(settings.tempDir, signal, tuning.maxFanIn, tuning.runIndexEvery);
   const chunks = sourceChunks(input);
   let bytesRead = 0;
   let reportedAt = performance.now();
@@ -69,7 +115,7 @@ export async function aggregate(
     rows.clear();
   };
 
-  let cursor: GroupCursor;
+  let table: GroupCursor | undefined;
   try {
     for (;;) {
       const next = await abortable(chunks.next(), signal);
@@ -87,21 +133,22 @@ export async function aggregate(
     while (scanner.scan(true)) await spill();
     scanner.finish();
     report();
-    if (runs.count === 0) {
-      cursor = sortTable(rows.table, rows.songs);
-    } else {
-      await runs.compact();
-      const sources = runs.cursors();
-      if (rows.hasGroups) sources.push(sortTable(rows.table, rows.songs));
-      cursor = new MergeCursor(sources);
-    }
+    await runs.compact();
+    if (runs.count === 0 || rows.hasGroups) table = sortTable(rows.table, rows.songs);
   } catch (error) {
     chunks.return?.().catch(() => {});
     await runs.dispose();
     throw error;
   }
+  let cursor: GroupCursor | undefined;
   return {
-    cursor,
+    get cursor() {
+      cursor ??=
+        runs.count === 0 ? table! : new MergeCursor([...runs.cursors(), ...(table ? [table] : [])]);
+      return cursor;
+    },
+    pieces: () => ({ runs: runs.indexed(), table }),
+    truncatedAt: scanner.truncatedAt,
     statistics: (groupsWritten) => ({
       bytesRead,
       rowsRead: scanner.rowsRead,
@@ -112,22 +159,25 @@ export async function aggregate(
       durationMs: Math.round(performance.now() - startedAt),
     }),
     dispose: async () => {
-      cursor.close();
+      cursor?.close();
       await runs.dispose().catch(() => {});
     },
   };
 }
 
-interface Settings {
+/** The options of a run with their defaults filled in. */
+export interface Settings {
   onInvalid: 'fail' | 'skip';
   memoryBudget: number;
   maxRecordBytes: number;
   tempDir: string;
   progressIntervalMs: number;
   maxRejectedExamples: number;
+  threads: number;
 }
 
-function resolveOptions(options: AggregateOptions): Settings {
+/** Fills in defaults and checks every option; throws `VALIDATION_FAILED` naming a bad one. */
+export function resolveOptions(options: AggregateOptions): Settings {
   const settings: Settings = {
     onInvalid: options.onInvalid ?? 'fail',
     memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
@@ -135,6 +185,7 @@ function resolveOptions(options: AggregateOptions): Settings {
     tempDir: options.tempDir ?? tmpdir(),
     progressIntervalMs: options.progressIntervalMs ?? 250,
     maxRejectedExamples: options.maxRejectedExamples ?? 5,
+    threads: options.threads ?? 1,
   };
   if (settings.onInvalid !== 'fail' && settings.onInvalid !== 'skip') {
     throw invalidOption('onInvalid', 'must be "fail" or "skip"');
@@ -149,6 +200,8 @@ function resolveOptions(options: AggregateOptions): Settings {
     if (!Number.isFinite(value) || value < 0)
       throw invalidOption(name, 'must be a non-negative number');
   }
+  if (!Number.isInteger(settings.threads) || settings.threads < 1)
+    throw invalidOption('threads', 'must be a whole number of at least 1');
   if (settings.maxRecordBytes < 64) throw invalidOption('maxRecordBytes', 'must be at least 64');
   return settings;
 }

@@ -13,8 +13,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * Writes the cursor's groups as the output CSV: the header, then `song,date,total` rows with LF
- * endings and a final newline. A song is quoted only when it holds a comma, a quote, CR or LF
+ * Writes the cursor's groups as the output CSV: the header (unless `header` is false, for a
+ * slice of the output), then `song,date,total` rows with LF endings and a final newline. A song is quoted only when it holds a comma, a quote, CR or LF
  * (quotes doubled); songs are trimmed, so leading or trailing spaces never need quoting. Dates
  * and totals never need quoting. Returns the number of rows written.
  */
@@ -22,9 +22,10 @@ export async function writeCsv(
   cursor: GroupCursor,
   writer: SinkWriter,
   signal: AbortSignal | undefined,
+  header = true,
 ): Promise<number> {
   let buf = Buffer.allocUnsafe(CHUNK);
-  let used = buf.write(OUTPUT_HEADER, 0, 'latin1');
+  let used = header ? buf.write(OUTPUT_HEADER, 0, 'latin1') : 0;
   let rows = 0;
   const dates = new DateBytesCache();
   const flush = async () => {

@@ -12,6 +12,28 @@ const EMPTY = Buffer.alloc(0);
 const FINAL_LF = Buffer.from([LF]);
 
 /**
+ * Where a scan of one byte range of a larger input begins: the header's column layout (read
+ * beforehand from the start of the input) and the line number of the range's first byte.
+ */
+export interface ScanStart {
+  readonly layout: ColumnLayout;
+  readonly line: number;
+  /**
+   * True when the input given to the scanner ends at a split point rather than at the end of
+   * the whole input. A quoted field still open there means the split was not on a record
+   * boundary (stray quotes fooled it): the scanner then stops before that record and reports
+   * it in {@link CsvScanner.truncatedAt} instead of rejecting it.
+   */
+  readonly endsAtSplit: boolean;
+}
+
+/** A record start: its byte offset in the whole input and its 1-based line number. */
+export interface RecordStart {
+  readonly offset: number;
+  readonly line: number;
+}
+
+/**
  * Splits a byte stream into CSV records. Records without a quote take a fast path over the
  * raw bytes: one pass finds commas and the line feed, and the row's fields are handed over as
  * byte ranges of the input chunk, with no copy and no string. Records holding a quote go
@@ -21,6 +43,8 @@ const FINAL_LF = Buffer.from([LF]);
 export class CsvScanner {
   /** Data records seen (blank lines and the header excluded). */
   rowsRead = 0;
+  /** Set when a split range ended inside a record (see {@link ScanStart.endsAtSplit}). */
+  truncatedAt: RecordStart | undefined;
   private buf: Buffer = EMPTY;
   private pos = 0;
   private len = 0;
@@ -32,13 +56,38 @@ export class CsvScanner {
   private stalled = 0;
   private failure: { readonly at: number; readonly error: PlaytallyError } | undefined;
   private readonly parser = new RecordParser();
+  /** Bytes appended so far, counted from the input's first byte. */
+  private appended = 0;
+  private readonly endsAtSplit: boolean;
 
   constructor(
     private readonly consumer: RecordConsumer,
     private readonly maxRecordBytes: number,
     /** Scan at least this many buffered bytes at a time (small chunks are gathered first). */
     private readonly minBatchBytes: number,
-  ) {}
+    /** Scan one range of a larger input, past its header (see {@link ScanStart}). */
+    start?: ScanStart,
+    /** Offset of the first byte appended, within the whole input. */
+    startOffset = 0,
+  ) {
+    this.appended = startOffset;
+    this.endsAtSplit = start?.endsAtSplit ?? false;
+    if (start !== undefined) {
+      this.layout = start.layout;
+      this.line = start.line;
+      this.atStart = false;
+    }
+  }
+
+  /** Offset, within the whole input, of the first byte not consumed yet. */
+  get offset(): number {
+    return this.appended - (this.len - this.pos);
+  }
+
+  /** Line number of the first byte not consumed yet. */
+  get currentLine(): number {
+    return this.line;
+  }
 
   /** True once enough bytes are buffered to be worth a {@link scan}. */
   get ready(): boolean {
@@ -47,6 +96,7 @@ export class CsvScanner {
 
   /** Adds input. The chunk is read in place until the next `append`; it must not change. */
   append(chunk: Buffer): void {
+    this.appended += chunk.length;
     const remaining = this.len - this.pos;
     if (remaining === 0) {
       this.buf = chunk;
@@ -78,7 +128,7 @@ export class CsvScanner {
    * Returns true when the consumer asked for a pause; call again after making room.
    */
   scan(final: boolean): boolean {
-    if (final && this.len > this.pos && this.buf[this.len - 1] !== LF) this.append(FINAL_LF);
+    if (final) this.endInput();
     if (this.len === this.pos) return this.afterScan(final);
     let end = final ? this.len : this.buf.lastIndexOf(LF, this.len - 1) + 1;
     if (end < this.pos) end = this.pos;
@@ -87,6 +137,31 @@ export class CsvScanner {
     if (this.layout === undefined && !this.scanHeader(end, final)) return this.afterScan(final);
     if (this.scanRows(end, final)) return true;
     return this.afterScan(final);
+  }
+
+  /**
+   * Reads only the byte order mark, blank lines and the header row; returns the layout once
+   * the header is complete (then {@link offset} is where the data begins), or `undefined` when
+   * more input is needed. Throws what {@link scan} would throw for a bad header.
+   */
+  readHeader(final: boolean): ColumnLayout | undefined {
+    if (this.layout !== undefined) return this.layout;
+    if (final) this.endInput();
+    let end = final ? this.len : this.buf.lastIndexOf(LF, this.len - 1) + 1;
+    if (end < this.pos) end = this.pos;
+    if (end > this.validatedEnd) this.validate(end);
+    if (this.failure) end = Math.min(end, this.failure.at);
+    if (this.scanHeader(end, final)) return this.layout;
+    this.afterScan(final);
+    return undefined;
+  }
+
+  /** Ends the last record with a line feed when it lacks one (not counted in {@link offset}). */
+  private endInput(): void {
+    if (this.len > this.pos && this.buf[this.len - 1] !== LF) {
+      this.append(FINAL_LF);
+      this.appended--;
+    }
   }
 
   /** Throws `EMPTY_INPUT` when the whole input held no header. Call after the final scan. */
@@ -258,6 +333,10 @@ export class CsvScanner {
           p = recordStart;
           // Not final: wait for more input. Invalid bytes ahead: report those instead.
           if (!final || this.failure) break;
+          if (this.endsAtSplit) {
+            this.truncatedAt = { offset: this.appended - (this.len - p), line: recordLine };
+            break;
+          }
           rows++;
           consumer.reject(recordLine, 'a quoted field is not closed before the end of the input');
           p = end;

@@ -9,7 +9,15 @@ import type { AggregateOptions, AggregateStatistics } from './types.js';
  */
 
 /** Tuning that reaches the rare paths with tiny inputs: every chunk is scanned, runs merge two at a time. */
-export const TINY_TUNING: EngineTuning = { minBatchBytes: 1, maxFanIn: 2 };
+export const TINY_TUNING: EngineTuning = {
+  minBatchBytes: 1,
+  maxFanIn: 2,
+  minRangeBytes: 1,
+  rangesPerThread: 1,
+  reuseThreads: true,
+  minSlicedMergeGroups: 1,
+  runIndexEvery: 2,
+};
 
 /** A Writable that keeps everything written to it. */
 export function collectingSink(): { sink: Writable; text: () => string; ended: () => boolean } {

@@ -19,22 +19,41 @@ const END_OF_SONG = -1;
 const WRITE_BUFFER = 1 << 20;
 const READ_BUFFER = 1 << 16;
 
-/** Writes everything `cursor` yields to `file`; returns the number of groups written. */
+/** A song block of a run file: where it starts, and how many groups come before it. */
+export interface RunIndexEntry {
+  readonly song: Buffer;
+  readonly offset: number;
+  readonly groupsBefore: number;
+}
+
+/**
+ * Writes everything `cursor` yields to `file`; returns the number of groups written. With
+ * `index`, it also notes a song block about every `indexEvery` groups there, so that a reader
+ * can start at a song instead of the beginning.
+ */
 export async function writeRun(
   cursor: GroupCursor,
   file: FileHandle,
   signal: AbortSignal | undefined,
+  index?: { entries: RunIndexEntry[]; every: number },
 ): Promise<number> {
   let buf = Buffer.allocUnsafe(WRITE_BUFFER);
   let used = 0;
+  let flushed = 0;
   let groups = 0;
+  let nextIndexAt = 0;
   const flush = async () => {
     checkAborted(signal);
     await file.write(buf, 0, used);
+    flushed += used;
     used = 0;
   };
   while (cursor.nextSong()) {
     const song = cursor.song;
+    if (index !== undefined && groups >= nextIndexAt) {
+      index.entries.push({ song: Buffer.from(song), offset: flushed + used, groupsBefore: groups });
+      nextIndexAt = groups + index.every;
+    }
     if (used + song.length + 8 > buf.length) {
       await flush();
       if (song.length + 8 > buf.length) buf = Buffer.allocUnsafe(song.length + 8);
@@ -72,7 +91,11 @@ export class RunFileCursor implements GroupCursor {
   private end = 0;
   private eof = false;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    /** Where to start reading: 0, or the offset of a song block (see {@link RunIndexEntry}). */
+    private position = 0,
+  ) {
     this.fd = openSync(path, 'r');
   }
 
@@ -128,8 +151,9 @@ export class RunFileCursor implements GroupCursor {
     this.at = 0;
     this.end = remaining;
     while (this.end < n && !this.eof && this.fd !== undefined) {
-      const read = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      const read = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.position);
       if (read === 0) this.eof = true;
+      this.position += read;
       this.end += read;
     }
     if (this.end >= n) return true;

@@ -2,7 +2,8 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupCursor } from './group-cursor.js';
 import { MergeCursor } from './merge-cursor.js';
-import { RunFileCursor, writeRun } from './run-file.js';
+import type { IndexedRun } from './output-slices.js';
+import { RunFileCursor, type RunIndexEntry, writeRun } from './run-file.js';
 
 /**
  * The sorted runs of one aggregation, in a private temporary directory (`playtally-XXXXXX`
@@ -14,12 +15,16 @@ export class SpillRuns {
   private dir: string | undefined;
   private written = 0;
   private readonly open: GroupCursor[] = [];
+  /** Groups and index of each run, by path. */
+  private readonly details = new Map<string, { groups: number; index: RunIndexEntry[] }>();
 
   constructor(
     private readonly tempDir: string,
     private readonly signal: AbortSignal | undefined,
     /** Most runs merged at once; more are first merged in batches into longer runs. */
     private readonly maxFanIn: number,
+    /** Groups between entries of each run's index (see `writeRun`). */
+    private readonly indexEvery: number,
   ) {}
 
   get count(): number {
@@ -32,11 +37,18 @@ export class SpillRuns {
     const path = join(this.dir, `run-${this.written++}.bin`);
     this.paths.push(path);
     const file = await open(path, 'w');
+    const index = { entries: [] as RunIndexEntry[], every: this.indexEvery };
     try {
-      await writeRun(cursor, file, this.signal);
+      const groups = await writeRun(cursor, file, this.signal, index);
+      this.details.set(path, { groups, index: index.entries });
     } finally {
       await file.close();
     }
+  }
+
+  /** The runs with their group counts and indexes (files that `dispose()` will remove). */
+  indexed(): IndexedRun[] {
+    return this.paths.map((path) => ({ path, ...this.details.get(path)! }));
   }
 
   /** Merges runs in batches until at most `maxFanIn` remain. */

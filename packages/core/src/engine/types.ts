@@ -38,6 +38,15 @@ export interface AggregateOptions {
    * memory stays bounded even on a file that is one huge line. @default 1048576 (1 MiB)
    */
   maxRecordBytes?: number;
+  /**
+   * Threads (`worker_threads`) that aggregate byte ranges of the input in parallel. Only a
+   * file can be split: {@link aggregateFile}, or an `fs.ReadStream` of a whole regular file
+   * given to {@link aggregateCsv} before anything was read from it. Any other input is read by
+   * one thread, and so is a file of less than 8 MiB per thread. `memoryBudget` is shared among
+   * the threads (each extra one gives up 16 MiB for its own runtime); the output, errors and
+   * statistics are the same as with one thread. @default 1
+   */
+  threads?: number;
 }
 
 /** Progress of a run. */
