@@ -1,6 +1,7 @@
 import { PlaytallyError, parseByteSize } from '@playtally/core';
 import { redactUrl } from '@playtally/transport';
 import { z } from 'zod';
+import { parseDuration } from './durations.js';
 
 /** How the process runs: API and worker together, or one of them. */
 export type Mode = 'all' | 'api' | 'worker';
@@ -34,6 +35,24 @@ export interface ServerConfig {
   readonly topicPrefix: string | undefined;
   /** How long shutdown lets running jobs finish before handing them back. */
   readonly shutdownTimeoutMs: number;
+  /** Results are removed this long after their job succeeded (the job shows `expired`). */
+  readonly resultTtlMs: number;
+  /** An upload sending nothing for this long is stopped (408). */
+  readonly uploadIdleTimeoutMs: number;
+  /** Uploads in progress at once per API process; past it, 503. */
+  readonly maxConcurrentUploads: number;
+  /** Events waiting in the outbox past which posting answers 503. */
+  readonly outboxMaxBacklog: number;
+  /** How long a relay's claim on outbox entries lasts (a dead relay's entries wait this long). */
+  readonly outboxLeaseMs: number;
+  /** Jobs queued and messages received longer than this are published again. */
+  readonly reconcileAfterMs: number;
+  /** Time between reconciler passes. */
+  readonly reconcileIntervalMs: number;
+  /** Time between sweeps of leftovers. */
+  readonly sweepIntervalMs: number;
+  /** How long a worker's lease on a job lasts without renewal. */
+  readonly jobLeaseMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -49,6 +68,15 @@ export const DEFAULTS = {
   WORKER_CONCURRENCY: '2',
   MEMORY_BUDGET: '256MiB',
   SHUTDOWN_TIMEOUT_MS: '30000',
+  RESULT_TTL: '7d',
+  UPLOAD_IDLE_TIMEOUT_MS: '30000',
+  MAX_CONCURRENT_UPLOADS: '32',
+  OUTBOX_MAX_BACKLOG: '10000',
+  OUTBOX_LEASE_MS: '60000',
+  RECONCILE_AFTER_MS: '300000',
+  RECONCILE_INTERVAL_MS: '60000',
+  SWEEP_INTERVAL_MS: '600000',
+  JOB_LEASE_MS: '30000',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -70,6 +98,19 @@ const byteSize = (fallback: string, min: number) =>
       return z.NEVER;
     }
     return bytes;
+  });
+
+const duration = (fallback: string, min: number) =>
+  setting(fallback).transform((text, context) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < min) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be a duration of at least ${min} ms such as 30000, 30s, 12h or 7d, got "${text}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
   });
 
 const integer = (fallback: string, min: number, max: number) =>
@@ -167,6 +208,15 @@ const EnvironmentSchema = z.object({
     });
   }),
   SHUTDOWN_TIMEOUT_MS: integer(DEFAULTS.SHUTDOWN_TIMEOUT_MS, 0, 3_600_000),
+  RESULT_TTL: duration(DEFAULTS.RESULT_TTL, 1000),
+  UPLOAD_IDLE_TIMEOUT_MS: integer(DEFAULTS.UPLOAD_IDLE_TIMEOUT_MS, 100, 3_600_000),
+  MAX_CONCURRENT_UPLOADS: integer(DEFAULTS.MAX_CONCURRENT_UPLOADS, 1, 100_000),
+  OUTBOX_MAX_BACKLOG: integer(DEFAULTS.OUTBOX_MAX_BACKLOG, 1, 100_000_000),
+  OUTBOX_LEASE_MS: integer(DEFAULTS.OUTBOX_LEASE_MS, 1000, 3_600_000),
+  RECONCILE_AFTER_MS: integer(DEFAULTS.RECONCILE_AFTER_MS, 0, 604_800_000),
+  RECONCILE_INTERVAL_MS: integer(DEFAULTS.RECONCILE_INTERVAL_MS, 100, 86_400_000),
+  SWEEP_INTERVAL_MS: integer(DEFAULTS.SWEEP_INTERVAL_MS, 100, 86_400_000),
+  JOB_LEASE_MS: integer(DEFAULTS.JOB_LEASE_MS, 300, 3_600_000),
   LOG_LEVEL: setting(DEFAULTS.LOG_LEVEL).pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: (issue) =>
@@ -220,6 +270,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     tempDir: e.TEMP_DIR,
     topicPrefix: e.TOPIC_PREFIX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    resultTtlMs: e.RESULT_TTL,
+    uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
+    maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
+    outboxMaxBacklog: e.OUTBOX_MAX_BACKLOG,
+    outboxLeaseMs: e.OUTBOX_LEASE_MS,
+    reconcileAfterMs: e.RECONCILE_AFTER_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    jobLeaseMs: e.JOB_LEASE_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,11 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from '@playtally/http';
 import {
+  createDatabaseGate,
   createJobWorker,
   createMessageConsumer,
+  createSweeper,
   type MessageHandler,
   type MessageSchemaRegistry,
-  requeueUnfinishedJobs,
   topicNames,
 } from '@playtally/service';
 import { createSqlStores } from '@playtally/store-sql';
@@ -74,8 +75,26 @@ export async function startServer(
     },
     'starting playtally',
   );
+  const tempDir = config.tempDir ? resolve(config.tempDir) : undefined;
+  // Leftovers of processes that died (spill folders, interrupted writes, orphan uploads) and
+  // results past their time-to-live: now, then every sweep interval.
+  const sweeper = createSweeper({
+    jobs: stores.jobs,
+    blobs,
+    ...(config.storage.kind === 'file' ? { storageDir: resolve(config.storage.directory) } : {}),
+    resultTtlMs: config.resultTtlMs,
+    intervalMs: config.sweepIntervalMs,
+    logger: logger.child({ component: 'sweeper' }),
+    ...(tempDir === undefined ? {} : { tempDir }),
+  });
+  await sweeper.runOnce();
+  // While the database is away, workers hold their tasks instead of failing them.
+  const gate = createDatabaseGate({
+    probe: () => stores.ping(),
+    logger: logger.child({ component: 'database' }),
+  });
 
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void>)[] = [() => sweeper.close()];
   let url: string | undefined;
   try {
     if (mode === 'all' || mode === 'worker') {
@@ -84,16 +103,19 @@ export async function startServer(
         blobs,
         transport,
         topics,
+        gate,
         concurrency: config.workerConcurrency,
         memoryBudget: config.memoryBudget,
         closeTimeoutMs: config.shutdownTimeoutMs,
+        leaseTtlMs: config.jobLeaseMs,
         logger: logger.child({ component: 'worker' }),
-        ...(config.tempDir ? { tempDir: resolve(config.tempDir) } : {}),
+        ...(tempDir === undefined ? {} : { tempDir }),
       });
       const consumer = createMessageConsumer({
         messages: stores.messages,
         transport,
         topics,
+        gate,
         logger: logger.child({ component: 'consumer' }),
         ...(extensions.messageHandler ? { handler: extensions.messageHandler } : {}),
       });
@@ -103,16 +125,6 @@ export async function startServer(
         () => worker.close(),
         () => consumer.close(),
       );
-      if (!transport.capabilities.distributed) {
-        // Nothing of a previous run survived in the in-process transport; the database did.
-        const requeued = await requeueUnfinishedJobs({
-          jobs: stores.jobs,
-          transport,
-          topics,
-          logger,
-        });
-        if (requeued > 0) logger.info({ requeued }, 'requeued unfinished jobs of a previous run');
-      }
     }
     if (!transport.capabilities.distributed && mode !== 'all') {
       logger.warn(
@@ -129,11 +141,29 @@ export async function startServer(
         apiKey: config.apiKey,
         maxUploadBytes: config.maxUploadBytes,
         maxMessageBytes: config.maxMessageBytes,
+        uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
+        maxConcurrentUploads: config.maxConcurrentUploads,
+        maxOutboxBacklog: config.outboxMaxBacklog,
+        outboxLeaseMs: config.outboxLeaseMs,
+        reconciler: {
+          olderThanMs: config.reconcileAfterMs,
+          intervalMs: config.reconcileIntervalMs,
+        },
+        // `storage` comes from the blob store's own ping (a directory must accept a write).
         readinessChecks: { database: () => stores.ping() },
         logger: logger.child({ component: 'api' }),
         ...(extensions.messageSchemas ? { messageSchemas: extensions.messageSchemas } : {}),
       });
       await api.start();
+      if (!transport.capabilities.distributed && mode === 'all') {
+        // Nothing of a previous run survived in the in-process transport, and no other process
+        // can be running its jobs: whatever the database says is unfinished is published again.
+        const counts = await api.reconciler?.runOnce({ olderThanMs: 0, ignoreLeases: true });
+        if (counts && counts.jobs + counts.messages > 0) {
+          logger.info({ ...counts }, 'republished the unfinished work of a previous run');
+        }
+        api.relay.notify();
+      }
       const server = await listen(api.app.fetch, config.host, config.port);
       api.injectWebSocket(server);
       const address = server.address() as AddressInfo;
@@ -153,6 +183,7 @@ export async function startServer(
     throw error;
   }
 
+  sweeper.start();
   logger.info({ url }, 'playtally ready');
   let closing: Promise<void> | undefined;
   return {

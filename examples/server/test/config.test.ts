@@ -17,8 +17,27 @@ describe('loadConfig', () => {
       tempDir: undefined,
       topicPrefix: undefined,
       shutdownTimeoutMs: 30_000,
+      resultTtlMs: 7 * 24 * 3_600_000,
+      uploadIdleTimeoutMs: 30_000,
+      maxConcurrentUploads: 32,
+      outboxMaxBacklog: 10_000,
+      outboxLeaseMs: 60_000,
+      reconcileAfterMs: 300_000,
+      reconcileIntervalMs: 60_000,
+      sweepIntervalMs: 600_000,
+      jobLeaseMs: 30_000,
       logLevel: 'info',
     });
+  });
+
+  it('reads durations with units, and refuses what is not one', () => {
+    expect(loadConfig({ RESULT_TTL: '12h', UPLOAD_IDLE_TIMEOUT_MS: '5000' })).toMatchObject({
+      resultTtlMs: 12 * 3_600_000,
+      uploadIdleTimeoutMs: 5000,
+    });
+    expect(() => loadConfig({ RESULT_TTL: 'a week' })).toThrow(
+      /RESULT_TTL: must be a duration of at least 1000 ms such as 30000, 30s, 12h or 7d, got "a week"/,
+    );
   });
 
   it('reads every variable, and treats empty values as unset', () => {

@@ -8,6 +8,7 @@ import {
   createJobService,
   createJobWorker,
   createMemoryJobStore,
+  createOutboxRelay,
 } from '@playtally/service';
 import { createMemoryTransport, type LogFields, type Logger } from '@playtally/transport';
 import { requireService } from '@playtally/transport/testing';
@@ -152,7 +153,9 @@ describe.skipIf(!available)('the S3 server stopped in the middle of the work', (
         );
       },
     };
-    const service = createJobService({ jobs, blobs, transport });
+    const relay = createOutboxRelay({ outbox: jobs.outbox, transport });
+    relay.start();
+    const service = createJobService({ jobs, blobs, relay });
     const worker = createJobWorker({
       jobs,
       blobs,
@@ -189,6 +192,7 @@ describe.skipIf(!available)('the S3 server stopped in the middle of the work', (
       expect(Buffer.concat(received).equals(Buffer.concat(expectedChunks))).toBe(true);
     } finally {
       await worker.close();
+      await relay.close();
       await transport.close();
       await rm(directory, { recursive: true, force: true });
     }

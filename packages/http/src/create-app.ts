@@ -7,11 +7,16 @@ import {
   createEventHub,
   createJobService,
   createMessageService,
+  createOutboxRelay,
+  createReconciler,
   type EventHub,
   ensureTopics,
   type JobStore,
   type MessageSchemaRegistry,
   type MessageStore,
+  type OutboxRelay,
+  type OutboxStore,
+  type Reconciler,
   TOPICS,
   type TopicNames,
 } from '@playtally/service';
@@ -29,6 +34,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { validationHook } from './routes/validation-hook.js';
+import { createUploadLimiter } from './upload/upload-guard.js';
 import { createWebRoutes } from './web/index.js';
 
 /** Options of {@link createApp}. */
@@ -45,6 +51,26 @@ export interface CreateAppOptions {
   maxUploadBytes?: number;
   /** Largest message body accepted. @default 65536 (64 KiB) */
   maxMessageBytes?: number;
+  /** An upload that sends nothing for this long is stopped with 408. @default 30000 */
+  uploadIdleTimeoutMs?: number;
+  /** Uploads in progress at once; past it `POST /v1/jobs` answers 503. @default 32 */
+  maxConcurrentUploads?: number;
+  /**
+   * Past this many events waiting in the outbox (the broker is away or slow), posting answers
+   * 503 with `Retry-After`. @default 10000
+   */
+  maxOutboxBacklog?: number;
+  /**
+   * How long the relay's claim hides outbox entries from other relays: entries claimed by a
+   * process that died are published by another after this. @default 60000
+   */
+  outboxLeaseMs?: number;
+  /**
+   * The reconciler this app runs: jobs `queued` and messages `received` for longer than
+   * `olderThanMs` are published again, checked every `intervalMs`; `false` runs none.
+   * @default { olderThanMs: 300000, intervalMs: 60000 }
+   */
+  reconciler?: { olderThanMs?: number; intervalMs?: number } | false;
   /**
    * Checks `/readyz` runs besides the transport's `ping` and the blob store's (as `storage`,
    * when the store has one), e.g. `{ database: stores.ping }`.
@@ -69,10 +95,20 @@ export interface PlaytallyApp {
   injectWebSocket(server: Server | Http2Server | Http2SecureServer): void;
   /** The relay of the events topic (WebSocket clients and metrics listen to it). */
   readonly hub: EventHub;
+  /** The relay publishing the outbox of the stores (one per distinct outbox). */
+  readonly relay: OutboxRelay;
+  /** The reconciler, unless disabled. */
+  readonly reconciler: Reconciler | undefined;
   readonly metrics: ServiceMetrics;
-  /** Ensures the topics and subscribes to the events topic. Call before serving. */
+  /**
+   * Ensures the topics, subscribes to the events topic, and starts the outbox relay and the
+   * reconciler. Call before serving.
+   */
   start(): Promise<void>;
-  /** Disconnects WebSocket clients and closes the events subscription. Idempotent. */
+  /**
+   * Disconnects WebSocket clients, closes the events subscription, stops the reconciler and the
+   * relay (pending events stay in the outbox for the next start). Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -98,19 +134,55 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
   const hub = createEventHub({ transport, topics, logger });
-  const metrics = createServiceMetrics(options.jobs);
+  // One relay per distinct outbox (the SQL stores share one; memory stores may have one each).
+  const relays = new Map<OutboxStore, OutboxRelay>();
+  for (const outbox of [options.jobs.outbox, options.messages.outbox]) {
+    if (relays.has(outbox)) continue;
+    relays.set(
+      outbox,
+      createOutboxRelay({
+        outbox,
+        transport,
+        maxBacklog: options.maxOutboxBacklog ?? 10_000,
+        ...(options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs }),
+        onPublished: (count) => metrics.countPublished(count),
+        logger: logger.child({ component: 'outbox' }),
+      }),
+    );
+  }
+  const relay = combineRelays([...relays.values()]);
+  const metrics = createServiceMetrics(options.jobs, { backlog: () => relay.refreshBacklog() });
+  const reconciler =
+    options.reconciler === false
+      ? undefined
+      : createReconciler({
+          jobs: options.jobs,
+          messages: options.messages,
+          topics,
+          ...(options.reconciler?.olderThanMs === undefined
+            ? {}
+            : { olderThanMs: options.reconciler.olderThanMs }),
+          ...(options.reconciler?.intervalMs === undefined
+            ? {}
+            : { intervalMs: options.reconciler.intervalMs }),
+          onRepublished: (counts) => {
+            metrics.countRepublished(counts);
+            relay.notify();
+          },
+          logger: logger.child({ component: 'reconciler' }),
+        });
   const deps: RouteDeps = {
     jobs: createJobService({
       jobs: options.jobs,
       blobs: options.blobs,
-      transport,
+      relay: relays.get(options.jobs.outbox)!,
       topics,
       logger,
       ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
     }),
     messages: createMessageService({
       messages: options.messages,
-      transport,
+      relay: relays.get(options.messages.outbox)!,
       topics,
       logger,
       ...(options.messageSchemas ? { schemas: options.messageSchemas } : {}),
@@ -120,8 +192,10 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     logger,
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
+    uploads: createUploadLimiter(options.maxConcurrentUploads ?? 32),
+    uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
     readinessChecks: {
-      transport: () => transport.ping(),
+      broker: () => transport.ping(),
       ...storageCheck(options.blobs),
       ...options.readinessChecks,
     },
@@ -148,11 +222,15 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     injectWebSocket: refuseUnkeyedUpgrades(options.apiKey, injectWebSocket),
     hub,
     metrics,
+    relay,
+    reconciler,
     start() {
       starting ??= (async () => {
         await ensureTopics(transport, topics);
         stopMetrics = metrics.follow(hub);
         await hub.start();
+        relay.start();
+        reconciler?.start();
       })();
       return starting;
     },
@@ -160,9 +238,43 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
       closing ??= (async () => {
         for (const client of wss.clients) client.close(1001, 'server shutting down');
         stopMetrics?.();
+        await reconciler?.close();
+        await relay.close();
         await hub.close();
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * Several relays used as one, for starting, stopping, counting and waking them; the services
+ * each get the relay of their own store's outbox, which claims their events ahead.
+ */
+function combineRelays(relays: readonly OutboxRelay[]): OutboxRelay {
+  if (relays.length === 1) return relays[0]!;
+  return {
+    start: () => {
+      for (const relay of relays) relay.start();
+    },
+    notify: () => {
+      for (const relay of relays) relay.notify();
+    },
+    claimAhead: (events) => [...events],
+    publish: () => {
+      for (const relay of relays) relay.notify();
+    },
+    backlog: () => relays.reduce((sum, relay) => sum + relay.backlog(), 0),
+    refreshBacklog: async () =>
+      (await Promise.all(relays.map((relay) => relay.refreshBacklog()))).reduce((a, b) => a + b, 0),
+    assertAccepting: () => {
+      for (const relay of relays) relay.assertAccepting();
+    },
+    drain: async (timeoutMs) => {
+      await Promise.all(relays.map((relay) => relay.drain(timeoutMs)));
+    },
+    close: async () => {
+      await Promise.all(relays.map((relay) => relay.close()));
     },
   };
 }

@@ -19,6 +19,8 @@ export { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
 export interface Harness {
   readonly api: PlaytallyApp;
   readonly options: CreateAppOptions;
+  /** The blob store's directory (uploads and results). */
+  readonly directory: string;
   /** `api.app.request` with a path relative to the app. */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Polls the job until it is final (or `status` when given). */
@@ -58,6 +60,7 @@ export async function createHarness(overrides: HarnessOptions = {}): Promise<Har
   return {
     api,
     options,
+    directory,
     request,
     async waitForJob(id, status) {
       const deadline = Date.now() + 20_000;

@@ -246,20 +246,24 @@ describe('DELETE /v1/jobs/:id', () => {
     const response = await harness.request(`/v1/jobs/${body.id}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: body.id, status: 'cancelled' });
-    const again = await harness.request(`/v1/jobs/${body.id}`, { method: 'DELETE' });
-    expect(again.status).toBe(200);
     const result = await harness.request(`/v1/jobs/${body.id}/result`);
     expect(((await result.json()) as ErrorBody).error.details?.status).toBe('cancelled');
+    const again = await harness.request(`/v1/jobs/${body.id}`, { method: 'DELETE' });
+    expect(again.status).toBe(204);
+    expect((await harness.request(`/v1/jobs/${body.id}`)).status).toBe(404);
   });
 
-  it('refuses to cancel a job that has already succeeded', async () => {
+  it('deletes a finished job with its result, and answers 204', async () => {
     harness = await createHarness();
     const { body } = await upload(harness, CANONICAL_INPUT);
     await harness.waitForJob(body.id, 'succeeded');
+    const job = await harness.options.jobs.get(body.id);
     const response = await harness.request(`/v1/jobs/${body.id}`, { method: 'DELETE' });
-    expect(response.status).toBe(409);
-    expect(await response.json()).toMatchObject({
-      error: { code: 'CONFLICT', details: { status: 'succeeded' } },
-    });
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    expect((await harness.request(`/v1/jobs/${body.id}`)).status).toBe(404);
+    expect((await harness.request(`/v1/jobs/${body.id}/result`)).status).toBe(404);
+    expect(await harness.options.blobs.stat(job?.resultKey ?? '')).toBeUndefined();
+    expect((await harness.request(`/v1/jobs/${body.id}`, { method: 'DELETE' })).status).toBe(404);
   });
 });

@@ -78,6 +78,42 @@ const EXCHANGES: readonly Exchange[] = [
         keyed({ method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }),
       ),
   },
+  {
+    operation: 'submitJob',
+    status: 408,
+    request: (h) => h.request('/v1/jobs', keyed(stalledUpload())),
+  },
+  {
+    operation: 'submitJob',
+    status: 422,
+    request: async (h) => {
+      const send = (csv: string) =>
+        h.request(
+          '/v1/jobs',
+          keyed({
+            method: 'POST',
+            body: csv,
+            headers: { 'content-type': 'text/csv', 'idempotency-key': 'contract-job' },
+          }),
+        );
+      expect((await send(CANONICAL_INPUT)).status).toBe(202);
+      return send(`${CANONICAL_INPUT}A,2020-01-01,1\n`);
+    },
+  },
+  {
+    operation: 'submitJob',
+    status: 503,
+    request: async (h) => {
+      const held = h.request('/v1/jobs', keyed(stalledUpload()));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const refused = await h.request(
+        '/v1/jobs',
+        keyed({ method: 'POST', body: csvForm(CANONICAL_INPUT) }),
+      );
+      await held;
+      return refused;
+    },
+  },
   { operation: 'listJobs', status: 200, request: (h) => h.request('/v1/jobs?limit=2', keyed()) },
   { operation: 'listJobs', status: 400, request: (h) => h.request('/v1/jobs?limit=0', keyed()) },
   { operation: 'listJobs', status: 401, request: (h) => h.request('/v1/jobs') },
@@ -110,6 +146,19 @@ const EXCHANGES: readonly Exchange[] = [
     operation: 'cancelJob',
     status: 400,
     request: (h) => h.request(`/v1/jobs/${overlong}`, keyed({ method: 'DELETE' })),
+  },
+  {
+    operation: 'cancelJob',
+    status: 204,
+    request: async (h) => {
+      const upload = await h.request(
+        '/v1/jobs',
+        keyed({ method: 'POST', body: csvForm(CANONICAL_INPUT) }),
+      );
+      const { id } = (await upload.json()) as { id: string };
+      await h.waitForJob(id);
+      return h.request(`/v1/jobs/${id}`, keyed({ method: 'DELETE' }));
+    },
   },
   {
     operation: 'cancelJob',
@@ -155,6 +204,23 @@ const EXCHANGES: readonly Exchange[] = [
         keyed({ method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } }),
       ),
   },
+  {
+    operation: 'postMessage',
+    status: 422,
+    request: async (h) => {
+      const send = (body: unknown) =>
+        h.request(
+          '/v1/messages',
+          keyed({
+            method: 'POST',
+            body: JSON.stringify(body),
+            headers: { 'content-type': 'application/json', 'idempotency-key': 'contract-message' },
+          }),
+        );
+      expect((await send({ n: 1 })).status).toBe(202);
+      return send({ n: 2 });
+    },
+  },
   { operation: 'listMessages', status: 200, request: (h) => h.request('/v1/messages', keyed()) },
   {
     operation: 'listMessages',
@@ -190,8 +256,29 @@ const NOT_PROVOKED: Readonly<Record<string, string>> = {
   'openEventStream 101': 'a WebSocket handshake; covered by events.test.ts on a live server',
   'getReadiness 503': 'needs a dependency down; covered by the readiness tests',
   'cancelJob 200': 'needs a job still running; covered by jobs.test.ts',
-  'cancelJob 409': 'needs a finished job racing the request; covered by jobs.test.ts',
+  'submitJob 507': 'needs a full disk; covered by uploads-disk.fault.test.ts on a tmpfs',
+  'postMessage 503':
+    'needs the database away or the outbox at its limit; covered by message-flow.test.ts and the fault tests',
+  'postMessage 507': "needs the database's disk full; covered by store-errors.test.ts",
 };
+
+/** A form upload that sends its first bytes and then nothing (the idle timeout stops it). */
+function stalledUpload(): RequestInit {
+  const boundary = 'contract-boundary';
+  const head = new TextEncoder().encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nSong,Date,Number of Plays\n`,
+  );
+  return {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: new ReadableStream({
+      start(controller) {
+        controller.enqueue(head);
+      },
+    }),
+    duplex: 'half',
+  } as RequestInit;
+}
 
 let harness: Harness;
 let document: OpenApiDocument;
@@ -219,7 +306,12 @@ function operationById(id: string): Operation {
 }
 
 beforeAll(async () => {
-  harness = await createHarness({ apiKey: KEY, maxUploadBytes: 1024 });
+  harness = await createHarness({
+    apiKey: KEY,
+    maxUploadBytes: 1024,
+    uploadIdleTimeoutMs: 1000,
+    maxConcurrentUploads: 1,
+  });
   document = (await (await harness.request('/openapi.json')).json()) as OpenApiDocument;
   const job = (await (
     await harness.request('/v1/jobs', keyed({ method: 'POST', body: csvForm(CANONICAL_INPUT) }))

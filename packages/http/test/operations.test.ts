@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFsBlobStore } from '@playtally/service';
+import { createFsBlobStore, PlaytallyError } from '@playtally/service';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CANONICAL_INPUT,
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('/healthz and /readyz', () => {
-  it('report alive and ready when the transport and every check answer', async () => {
+  it('report alive and ready when the broker and every check answer', async () => {
     harness = await createHarness({
       workers: false,
       readinessChecks: { database: async () => {} },
@@ -28,31 +28,40 @@ describe('/healthz and /readyz', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { transport: { ok: true }, storage: { ok: true }, database: { ok: true } },
+      checks: { broker: { ok: true }, storage: { ok: true }, database: { ok: true } },
     });
   });
 
-  it('answer 503 naming the check that failed and why', async () => {
+  it('answer 503 naming the component that failed, without its address', async () => {
     harness = await createHarness({
       workers: false,
       readinessChecks: {
         database: async () => {
-          throw new Error('connection refused');
+          throw new Error('connect ECONNREFUSED 10.0.0.7:5432 (postgres://app:secret@db/app)');
+        },
+        storage: async () => {
+          throw new PlaytallyError('STORAGE_FULL', 'ENOSPC writing /srv/data/blobs/.probe', {
+            details: { component: 'storage', reason: 'disk full' },
+          });
         },
       },
     });
     const response = await harness.request('/readyz');
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({
+    expect(response.headers.get('retry-after')).toBe('5');
+    const text = await response.text();
+    expect(text).not.toMatch(/10\.0\.0\.7|secret|\/srv/);
+    expect(JSON.parse(text)).toEqual({
       error: {
         code: 'NOT_READY',
-        message: 'not ready: database unavailable',
+        message: 'not ready: storage, database unavailable',
         details: {
           checks: {
-            transport: { ok: true },
-            storage: { ok: true },
-            database: { ok: false, error: 'connection refused' },
+            broker: { ok: true },
+            database: { ok: false, error: 'unavailable' },
+            storage: { ok: false, error: 'out of space or read-only' },
           },
+          retryAfterSeconds: 5,
         },
       },
     });
@@ -60,7 +69,7 @@ describe('/healthz and /readyz', () => {
 });
 
 describe('/readyz and the blob storage', () => {
-  it('answers 503 when the blob store cannot be used, with its reason', async () => {
+  it('answers 503 when the blob store cannot be used, naming only the component', async () => {
     const blobs = {
       ...createFsBlobStore({ directory: join(tmpdir(), 'playtally-unused-blobs') }),
       ping: async () => {
@@ -73,7 +82,7 @@ describe('/readyz and the blob storage', () => {
     expect(await response.json()).toMatchObject({
       error: {
         message: 'not ready: storage unavailable',
-        details: { checks: { storage: { ok: false, error: 'the bucket "plays" does not exist' } } },
+        details: { checks: { storage: { ok: false, error: 'unavailable' } } },
       },
     });
   });
@@ -147,6 +156,7 @@ describe('/openapi.json and /docs', () => {
       'succeeded',
       'failed',
       'cancelled',
+      'expired',
     ]);
     expect(document.components.schemas.Error).toBeDefined();
     expect(Object.keys(document.paths['/v1/jobs']?.post?.requestBody?.content ?? {})).toEqual([

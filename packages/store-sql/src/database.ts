@@ -22,6 +22,11 @@ export interface JobsTable {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The worker holding the job's lease, if any. */
+  lease_owner: string | null;
+  /** The fencing token: grows by one each time another owner takes the lease. */
+  lease_token: ColumnType<number, number | undefined, number>;
+  lease_expires_at: string | null;
 }
 
 /** The `messages` table. `data` is TEXT holding the message's JSON object. */
@@ -33,10 +38,38 @@ export interface MessagesTable {
   status: string;
   received_at: string;
   consumed_at: string | null;
+  /** When the reconciler last published it again. */
+  republished_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** The `outbox` table: events committed with their rows, waiting for the relay. */
+export interface OutboxTable {
+  /** UUID v7: the claim order. */
+  id: string;
+  topic: string;
+  event_key: string | null;
+  /** The CloudEvent as JSON. */
+  event: string;
+  attempts: number;
+  /** Claimable from this instant (ISO 8601): now, or when a claim's lease or a retry delay ends. */
+  available_at: string;
+  created_at: string;
+}
+
+/** The `idempotency_keys` table: `Idempotency-Key`s and what they created. */
+export interface IdempotencyKeysTable {
+  /** `jobs` or `messages`. */
+  scope: string;
+  key: string;
+  fingerprint: string;
+  resource_id: string;
+  created_at: string;
 }
 
 /** The schema `@playtally/store-sql` owns, for typed queries through {@link SqlStores.db}. */
 export interface Database {
   jobs: JobsTable;
   messages: MessagesTable;
+  outbox: OutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -13,14 +13,17 @@ import type { Database } from './database.js';
 const ORDER_COLUMN = {
   jobs: 'created_at',
   messages: 'received_at',
-} as const satisfies Record<keyof Database, string>;
+} as const satisfies Partial<Record<keyof Database, string>>;
+
+/** The tables listed newest first. */
+type ListedTable = keyof typeof ORDER_COLUMN;
 
 /**
  * One page of `table`, newest first, by keyset: `(timestamp, id) < cursor`, ordered by both
  * descending, one row more than the limit to know whether a next page exists. The cursor is
  * opaque to clients and survives rows inserted meanwhile (they sort before it).
  */
-export async function listNewestFirst<T extends keyof Database, Item extends { id: string }>(
+export async function listNewestFirst<T extends ListedTable, Item extends { id: string }>(
   db: Kysely<Database>,
   table: T,
   request: PageRequest,

@@ -71,6 +71,70 @@ function migrations(postgres: boolean): Record<string, Migration> {
         await db.schema.dropTable('jobs').execute();
       },
     },
+    '002-outbox-leases-idempotency': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('jobs').addColumn('lease_owner', 'text').execute();
+        await db.schema
+          .alterTable('jobs')
+          .addColumn('lease_token', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('jobs').addColumn('lease_expires_at', 'text').execute();
+        await db.schema.createIndex('jobs_input_key').on('jobs').column('input_key').execute();
+        await db.schema
+          .createIndex('jobs_status_updated')
+          .on('jobs')
+          .columns(['status', 'updated_at'])
+          .execute();
+        await db.schema.alterTable('messages').addColumn('republished_at', 'text').execute();
+        await db.schema
+          .createIndex('messages_status_received')
+          .on('messages')
+          .columns(['status', 'received_at'])
+          .execute();
+
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', key, (column) => column.primaryKey())
+          .addColumn('topic', 'text', (column) => column.notNull())
+          .addColumn('event_key', 'text')
+          .addColumn('event', 'text', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('available_at', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createIndex('outbox_available')
+          .on('outbox')
+          .columns(['available_at', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('scope', 'text', (column) => column.notNull())
+          .addColumn('key', 'text', (column) => column.notNull())
+          .addColumn('fingerprint', 'text', (column) => column.notNull())
+          .addColumn('resource_id', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'key'])
+          .execute();
+        await db.schema
+          .createIndex('idempotency_keys_resource')
+          .on('idempotency_keys')
+          .columns(['scope', 'resource_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('idempotency_keys').execute();
+        await db.schema.dropTable('outbox').execute();
+        await db.schema.dropIndex('messages_status_received').execute();
+        await db.schema.alterTable('messages').dropColumn('republished_at').execute();
+        await db.schema.dropIndex('jobs_status_updated').execute();
+        await db.schema.dropIndex('jobs_input_key').execute();
+        for (const column of ['lease_expires_at', 'lease_token', 'lease_owner']) {
+          await db.schema.alterTable('jobs').dropColumn(column).execute();
+        }
+      },
+    },
   };
 }
 

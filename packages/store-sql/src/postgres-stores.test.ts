@@ -6,6 +6,7 @@ import {
   sampleNewMessage,
 } from '@playtally/service/testing';
 import { requireService } from '@playtally/transport/testing';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSqlStores } from './create-sql-stores.js';
@@ -57,6 +58,26 @@ describe.skipIf(!available)('postgres stores', () => {
   });
 
   describe('createPostgresStores', () => {
+    it('survives the server dropping a checked-out connection, and goes on', async () => {
+      const { url } = await freshSchema();
+      const stores = await createPostgresStores({ connectionString: url });
+      const marker = `playtally_drop_${randomBytes(4).toString('hex')}`;
+      const busy = sql`select pg_sleep(5) as ${sql.ref(marker)}`.execute(stores.db);
+      busy.catch(() => {});
+      for (let tries = 0; tries < 50; tries += 1) {
+        const { rows } = await admin.query(
+          `select pg_terminate_backend(pid) as killed from pg_stat_activity where query like $1 and pid <> pg_backend_pid()`,
+          [`%${marker}%`],
+        );
+        if (rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await expect(busy).rejects.toThrow(/terminat/i);
+      const job = await stores.jobs.create(sampleNewJob());
+      expect(await stores.jobs.get(job.id)).toEqual(job);
+      await stores.close();
+    });
+
     it('lets several processes migrate one empty schema at once, each migration applied once', async () => {
       // Another playtally schema in the same database must not be mistaken for this one.
       const neighbour = await createPostgresStores({ connectionString: (await freshSchema()).url });
@@ -66,7 +87,10 @@ describe.skipIf(!available)('postgres stores', () => {
         Array.from({ length: 4 }, () => createPostgresStores({ connectionString: url })),
       );
       const applied = await admin.query(`select name from ${schema}.playtally_migration`);
-      expect(applied.rows.map((row) => row.name)).toEqual(['001-initial']);
+      expect(applied.rows.map((row) => row.name).sort()).toEqual([
+        '001-initial',
+        '002-outbox-leases-idempotency',
+      ]);
       for (const stores of opened) await stores.close();
     });
 
@@ -79,8 +103,10 @@ describe.skipIf(!available)('postgres stores', () => {
         [schema],
       );
       expect(rows.map((row) => row.table_name)).toEqual([
+        'idempotency_keys',
         'jobs',
         'messages',
+        'outbox',
         'playtally_migration',
         'playtally_migration_lock',
       ]);
@@ -91,8 +117,10 @@ describe.skipIf(!available)('postgres stores', () => {
       const { schema, url } = await freshSchema();
       const starting = await Promise.all([1, 2, 3].map(() => createSqlStores({ url })));
       expect(await migrateDatabase(starting[0]!.db)).toEqual([]);
-      const { rows } = await admin.query(`select name from ${schema}.playtally_migration`);
-      expect(rows).toEqual([{ name: '001-initial' }]);
+      const { rows } = await admin.query(
+        `select name from ${schema}.playtally_migration order by name`,
+      );
+      expect(rows).toEqual([{ name: '001-initial' }, { name: '002-outbox-leases-idempotency' }]);
       const job = await starting[0]!.jobs.create(sampleNewJob());
       expect(await starting[2]!.jobs.get(job.id)).toEqual(job);
       await Promise.all(starting.map((stores) => stores.close()));

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Database } from './database.js';
 import { redactDatabaseUrl } from './database-url.js';
 import { importDriver } from './import-driver.js';
+import { resilientPool } from './postgres-pool.js';
 import { openSqlStores, type SqlStores, type SqlStoresOptions } from './sql-stores.js';
 
 /** Options of {@link createPostgresStores}: a connection string, or a pool you own. */
@@ -48,10 +49,7 @@ export async function createPostgresStores(options: PostgresStoresOptions): Prom
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
     });
-    // An idle pooled client dropped by the server must not crash the process with an unhandled
-    // 'error' event: the pool discards it and the next query, on a new client, reports any outage.
-    owned.on('error', () => {});
-    pool = owned;
+    pool = resilientPool(owned);
     location = redactDatabaseUrl(options.connectionString);
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -1,16 +1,19 @@
 import {
-  type JobPatch,
+  JOB_STATUSES,
+  type JobLease,
   type JobStatus,
   type JobStore,
-  type NewJob,
+  type OutboxStore,
   type PageRequest,
   PlaytallyError,
+  type StaleJobQuery,
 } from '@playtally/service';
-import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, JobsTable } from './database.js';
 import { listNewestFirst } from './keyset-page.js';
+import { findIdempotencyKey, insertIdempotencyKey, insertOutboxRows } from './outbox-rows.js';
 import { jobFromRow, newJobRow, patchRow } from './row-mapping.js';
-import { createClosedFlag, storeOperation } from './store-errors.js';
+import { createClosedFlag, type StoreAccess, storeOperation } from './store-errors.js';
 
 /** What {@link createSqlJobStore} needs from the code that owns the database. */
 export interface SqlJobStoreContext {
@@ -18,51 +21,88 @@ export interface SqlJobStoreContext {
   /** Names the store in errors, e.g. `sqlite job store`. */
   readonly label: string;
   readonly now: () => Date;
+  /** The outbox its writes add to (the same tables, so one transaction covers both). */
+  readonly outbox: OutboxStore;
   /** Called once, on the first `close()`: the owner releases the database when all are closed. */
   readonly release: () => Promise<void>;
 }
 
-const ALL_STATUSES: readonly JobStatus[] = [
-  'queued',
-  'processing',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
+const leaseFromRow = (row: Selectable<JobsTable>): JobLease => ({
+  jobId: row.id,
+  owner: row.lease_owner ?? '',
+  token: Number(row.lease_token),
+  expiresAt: row.lease_expires_at ?? '',
+});
 
 /**
- * The {@link JobStore} over Kysely, for SQLite and PostgreSQL alike. Every method is one SQL
- * statement: `create` is `INSERT … ON CONFLICT DO NOTHING RETURNING`, `transition` a single
- * conditional `UPDATE … WHERE id = ? AND status IN (…) RETURNING`, so concurrent callers race
- * inside the database, never in JavaScript. Lists use keyset pagination on `(created_at, id)`.
+ * The {@link JobStore} over Kysely, for SQLite and PostgreSQL alike. State changes are single
+ * conditional statements (`UPDATE … WHERE id = ? AND status IN (…) [AND lease_token = ?]
+ * RETURNING`), so concurrent callers race inside the database, never in JavaScript; a write with
+ * outbox events or an idempotency key runs in one transaction with them. Lists use keyset
+ * pagination on `(created_at, id)`.
  */
 export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
-  const { db, label, now, release } = context;
+  const { db, label, now, release, outbox } = context;
   const state = createClosedFlag(label);
-  const run = <T>(operation: string, action: () => Promise<T>): Promise<T> =>
-    storeOperation(label, operation, async () => {
-      state.assertOpen();
-      return action();
-    });
+  const run = <T>(operation: string, action: () => Promise<T>, access: StoreAccess = 'read') =>
+    storeOperation(
+      label,
+      operation,
+      async () => {
+        state.assertOpen();
+        return action();
+      },
+      access,
+    );
+  const staleJobs = (query: StaleJobQuery) =>
+    db
+      .selectFrom('jobs')
+      .where((eb) =>
+        eb.and([
+          eb('updated_at', '<', query.updatedBefore),
+          eb.or([
+            eb('status', '=', 'queued'),
+            eb.and([
+              eb('status', '=', 'processing'),
+              eb.or([
+                eb('lease_expires_at', 'is', null),
+                eb('lease_expires_at', '<', query.leaseExpiredBefore),
+              ]),
+            ]),
+          ]),
+        ]),
+      );
 
   return {
-    create: (job: NewJob) =>
-      run(`create job ${job.id}`, async () => {
-        const row = await db
-          .insertInto('jobs')
-          .values(newJobRow(job, now().toISOString()))
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (row === undefined) {
-          throw new PlaytallyError('CONFLICT', `Job ${job.id} already exists`, {
-            details: { id: job.id },
-          });
-        }
-        return jobFromRow(row);
-      }),
+    outbox,
 
-    get: (id: string) =>
+    create: (job, options = {}) =>
+      run(
+        `create job ${job.id}`,
+        () =>
+          db.transaction().execute(async (trx) => {
+            const at = now().toISOString();
+            const row = await trx
+              .insertInto('jobs')
+              .values(newJobRow(job, at))
+              .onConflict((conflict) => conflict.column('id').doNothing())
+              .returningAll()
+              .executeTakeFirst();
+            if (row === undefined) {
+              throw new PlaytallyError('CONFLICT', `Job ${job.id} already exists`, {
+                details: { id: job.id },
+              });
+            }
+            if (options.idempotency !== undefined) {
+              await insertIdempotencyKey(trx, 'jobs', options.idempotency, job.id, at);
+            }
+            await insertOutboxRows(trx, options.outbox ?? [], at);
+            return jobFromRow(row);
+          }),
+        'write',
+      ),
+
+    get: (id) =>
       run(`get job ${id}`, async () => {
         const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
         return row === undefined ? undefined : jobFromRow(row);
@@ -73,18 +113,166 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
         listNewestFirst(db, 'jobs', request, jobFromRow, (item) => item.createdAt),
       ),
 
-    transition: (id: string, from: readonly JobStatus[], patch: JobPatch) =>
-      run(`transition job ${id}`, async () => {
-        if (from.length === 0) return undefined;
+    transition: (id, from, patch, options = {}) =>
+      run(
+        `transition job ${id}`,
+        async () => {
+          if (from.length === 0) return undefined;
+          const apply = async (trx: Kysely<Database>) => {
+            const at = now().toISOString();
+            const set = patchRow(patch, at);
+            if (patch.status === 'queued' || (patch.status && isFinal(patch.status))) {
+              set.lease_owner = null;
+              set.lease_expires_at = null;
+            }
+            let update = trx
+              .updateTable('jobs')
+              .set(set)
+              .where('id', '=', id)
+              .where('status', 'in', [...from]);
+            if (options.lease !== undefined) {
+              update = update.where('lease_token', '=', options.lease.token);
+            }
+            const row = await update.returningAll().executeTakeFirst();
+            if (row !== undefined) await insertOutboxRows(trx, options.outbox ?? [], at);
+            return row === undefined ? undefined : jobFromRow(row);
+          };
+          return (options.outbox ?? []).length === 0
+            ? apply(db)
+            : db.transaction().execute((trx) => apply(trx));
+        },
+        'write',
+      ),
+
+    acquireLease: (id, owner, ttlMs) =>
+      // Safe to repeat: the owner holding the lease gets it extended with the same token.
+      run(`lease job ${id}`, async () => {
+        const at = now();
+        const nowIso = at.toISOString();
         const row = await db
           .updateTable('jobs')
-          .set(patchRow(patch, now().toISOString()))
+          .set((eb) => ({
+            lease_token: eb
+              .case()
+              .when(
+                eb.and([
+                  eb('lease_owner', '=', owner),
+                  eb('lease_expires_at', 'is not', null),
+                  eb('lease_expires_at', '>', nowIso),
+                ]),
+              )
+              .then(eb.ref('lease_token'))
+              .else(eb('lease_token', '+', 1))
+              .end(),
+            lease_owner: owner,
+            lease_expires_at: new Date(at.getTime() + ttlMs).toISOString(),
+          }))
           .where('id', '=', id)
-          .where('status', 'in', [...from])
+          .where('status', 'in', ['queued', 'processing'])
+          .where((eb) =>
+            eb.or([
+              eb('lease_expires_at', 'is', null),
+              eb('lease_expires_at', '<=', nowIso),
+              eb('lease_owner', '=', owner),
+            ]),
+          )
           .returningAll()
+          .executeTakeFirst();
+        return row === undefined ? undefined : leaseFromRow(row);
+      }),
+
+    renewLease: (lease, ttlMs) =>
+      run(`renew lease of job ${lease.jobId}`, async () => {
+        const row = await db
+          .updateTable('jobs')
+          .set({ lease_expires_at: new Date(now().getTime() + ttlMs).toISOString() })
+          .where('id', '=', lease.jobId)
+          .where('lease_token', '=', lease.token)
+          .where('lease_owner', 'is not', null)
+          .returningAll()
+          .executeTakeFirst();
+        return row === undefined ? undefined : leaseFromRow(row);
+      }),
+
+    releaseLease: (lease) =>
+      run(`release lease of job ${lease.jobId}`, async () => {
+        await db
+          .updateTable('jobs')
+          .set({ lease_owner: null, lease_expires_at: null })
+          .where('id', '=', lease.jobId)
+          .where('lease_token', '=', lease.token)
+          .execute();
+      }),
+
+    listStale: (query, limit) =>
+      run('list stale jobs', async () => {
+        const rows = await staleJobs(query)
+          .selectAll()
+          .orderBy('updated_at')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(jobFromRow);
+      }),
+
+    requeueStale: (id, query, events) =>
+      run(
+        `requeue job ${id}`,
+        () =>
+          db.transaction().execute(async (trx) => {
+            const at = now().toISOString();
+            const row = await trx
+              .updateTable('jobs')
+              .set({ status: 'queued', lease_owner: null, lease_expires_at: null, updated_at: at })
+              .where('id', 'in', staleJobs(query).select('id').where('id', '=', id))
+              .returningAll()
+              .executeTakeFirst();
+            if (row === undefined) return undefined;
+            await insertOutboxRows(trx, events, at);
+            return jobFromRow(row);
+          }),
+        'write',
+      ),
+
+    listFinishedBefore: (finishedBefore, limit) =>
+      run('list expired jobs', async () => {
+        const rows = await db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('status', '=', 'succeeded')
+          .where('finished_at', '<', finishedBefore)
+          .orderBy('finished_at')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(jobFromRow);
+      }),
+
+    findByInputKey: (inputKey) =>
+      run('find job by upload', async () => {
+        const row = await db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('input_key', '=', inputKey)
           .executeTakeFirst();
         return row === undefined ? undefined : jobFromRow(row);
       }),
+
+    findIdempotencyKey: (key) =>
+      run('find idempotency key', () => findIdempotencyKey(db, 'jobs', key)),
+
+    delete: (id) =>
+      run(`delete job ${id}`, () =>
+        db.transaction().execute(async (trx) => {
+          await trx
+            .deleteFrom('idempotency_keys')
+            .where('scope', '=', 'jobs')
+            .where('resource_id', '=', id)
+            .execute();
+          const deleted = await trx.deleteFrom('jobs').where('id', '=', id).executeTakeFirst();
+          return Number(deleted.numDeletedRows) > 0;
+        }),
+      ),
 
     countByStatus: () =>
       run('count jobs by status', async () => {
@@ -93,7 +281,7 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
           .select((eb) => ['status', eb.fn.countAll().as('count')])
           .groupBy('status')
           .execute();
-        const counts = Object.fromEntries(ALL_STATUSES.map((status) => [status, 0])) as Record<
+        const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
           JobStatus,
           number
         >;
@@ -105,4 +293,8 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
       if (state.close()) await release();
     },
   };
+}
+
+function isFinal(status: JobStatus): boolean {
+  return status !== 'queued' && status !== 'processing';
 }

@@ -1,63 +1,136 @@
 import {
+  type InsertedMessage,
   type MessageStore,
+  type MessageWrite,
   type NewMessage,
   normalizeTimestamp,
+  type OutboxStore,
+  type OutgoingEvent,
   type PageRequest,
 } from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { listNewestFirst } from './keyset-page.js';
+import {
+  type Executor,
+  findIdempotencyKey,
+  insertIdempotencyKey,
+  insertOutboxRows,
+} from './outbox-rows.js';
 import { messageFromRow, messageRow } from './row-mapping.js';
-import { createClosedFlag, storeOperation } from './store-errors.js';
+import { createClosedFlag, type StoreAccess, storeOperation } from './store-errors.js';
 
 /** What {@link createSqlMessageStore} needs from the code that owns the database. */
 export interface SqlMessageStoreContext {
   readonly db: Kysely<Database>;
   /** Names the store in errors, e.g. `postgres message store`. */
   readonly label: string;
+  readonly now: () => Date;
+  /** The outbox its writes add to (the same tables, so one transaction covers both). */
+  readonly outbox: OutboxStore;
   /** Called once, on the first `close()`. */
   readonly release: () => Promise<void>;
 }
 
 /**
  * The {@link MessageStore} over Kysely. Idempotence lives in the database: inserts are
- * `INSERT … ON CONFLICT (id) DO NOTHING`, and `markConsumed` is the fallback insert, else a
- * conditional `UPDATE … WHERE status = 'received'`, else a read, so the first writer wins
- * whatever the interleaving, across processes too.
+ * `INSERT … ON CONFLICT (id) DO NOTHING` (the outbox events and idempotency key of a message are
+ * written in the same transaction only when its row was), and `markConsumed` is the fallback
+ * insert, else a conditional `UPDATE … WHERE status = 'received'`, else a read, so the first
+ * writer wins whatever the interleaving, across processes too. `insertMany` writes a whole batch
+ * in one transaction.
  */
 export function createSqlMessageStore(context: SqlMessageStoreContext): MessageStore {
-  const { db, label, release } = context;
+  const { db, label, release, now, outbox } = context;
   const state = createClosedFlag(label);
-  const run = <T>(operation: string, action: () => Promise<T>): Promise<T> =>
-    storeOperation(label, operation, async () => {
-      state.assertOpen();
-      return action();
-    });
+  const run = <T>(operation: string, action: () => Promise<T>, access: StoreAccess = 'read') =>
+    storeOperation(
+      label,
+      operation,
+      async () => {
+        state.assertOpen();
+        return action();
+      },
+      access,
+    );
 
-  const insertIfAbsent = async (message: NewMessage, consumedAt: string | null) =>
-    db
+  const insertIfAbsent = async (trx: Executor, message: NewMessage, consumedAt: string | null) =>
+    trx
       .insertInto('messages')
       .values(messageRow(message, consumedAt))
       .onConflict((conflict) => conflict.column('id').doNothing())
       .returningAll()
       .executeTakeFirst();
 
-  const read = async (id: string) =>
-    db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+  const read = async (trx: Executor, id: string) =>
+    trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+
+  /** A batch in one transaction: one multi-row insert of the messages, one of their events. */
+  const writeAll = (writes: readonly MessageWrite[]) =>
+    db.transaction().execute(async (trx) => {
+      if (writes.length === 0) return [];
+      const at = now().toISOString();
+      const rows = await trx
+        .insertInto('messages')
+        .values(writes.map((write) => messageRow(write.message, null)))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .returningAll()
+        .execute();
+      const created = new Map(rows.map((row) => [row.id, row]));
+      const missing = writes.map((w) => w.message.id).filter((id) => !created.has(id));
+      const existing = new Map(
+        missing.length === 0
+          ? []
+          : (await trx.selectFrom('messages').selectAll().where('id', 'in', missing).execute()).map(
+              (row) => [row.id, row],
+            ),
+      );
+      const results: InsertedMessage[] = [];
+      const events: OutgoingEvent[] = [];
+      const written = new Set<string>();
+      for (const write of writes) {
+        const id = write.message.id;
+        const row = created.get(id);
+        if (row !== undefined && !written.has(id)) {
+          written.add(id);
+          if (write.idempotency !== undefined) {
+            await insertIdempotencyKey(trx, 'messages', write.idempotency, id, at);
+          }
+          events.push(...(write.outbox ?? []));
+          results.push({ message: messageFromRow(row), created: true });
+          continue;
+        }
+        const stored = row ?? existing.get(id);
+        if (stored === undefined) throw new Error(`message ${id} vanished`);
+        results.push({ message: messageFromRow(stored), created: false });
+      }
+      await insertOutboxRows(trx, events, at);
+      return results;
+    });
 
   return {
-    insert: (message: NewMessage) =>
-      run(`insert message ${message.id}`, async () => {
-        const row = (await insertIfAbsent(message, null)) ?? (await read(message.id));
-        if (row === undefined) throw new Error(`message ${message.id} vanished after insert`);
-        return messageFromRow(row);
-      }),
+    outbox,
 
-    markConsumed: (id: string, at: string, fallback: NewMessage) =>
+    // Inserts are idempotent by id, so a retry after a lost connection is safe.
+    insert: (message, options = {}) =>
+      run(
+        `insert message ${message.id}`,
+        async () => (await writeAll([{ ...options, message }]))[0]!.message,
+        options.idempotency === undefined ? 'read' : 'write',
+      ),
+
+    insertMany: (writes) =>
+      run(
+        `insert ${writes.length} messages`,
+        () => writeAll(writes),
+        writes.some((write) => write.idempotency !== undefined) ? 'write' : 'read',
+      ),
+
+    markConsumed: (id, at, fallback) =>
       run(`mark message ${id} consumed`, async () => {
         const consumedAt = normalizeTimestamp(at, 'consumedAt');
         const row =
-          (await insertIfAbsent({ ...fallback, id }, consumedAt)) ??
+          (await insertIfAbsent(db, { ...fallback, id }, consumedAt)) ??
           (await db
             .updateTable('messages')
             .set({ status: 'consumed', consumed_at: consumedAt })
@@ -65,14 +138,14 @@ export function createSqlMessageStore(context: SqlMessageStoreContext): MessageS
             .where('status', '=', 'received')
             .returningAll()
             .executeTakeFirst()) ??
-          (await read(id));
+          (await read(db, id));
         if (row === undefined) throw new Error(`message ${id} vanished while being consumed`);
         return messageFromRow(row);
       }),
 
-    get: (id: string) =>
+    get: (id) =>
       run(`get message ${id}`, async () => {
-        const row = await read(id);
+        const row = await read(db, id);
         return row === undefined ? undefined : messageFromRow(row);
       }),
 
@@ -80,6 +153,50 @@ export function createSqlMessageStore(context: SqlMessageStoreContext): MessageS
       run('list messages', () =>
         listNewestFirst(db, 'messages', request, messageFromRow, (item) => item.receivedAt),
       ),
+
+    listStale: (before, limit) =>
+      run('list stale messages', async () => {
+        const rows = await db
+          .selectFrom('messages')
+          .selectAll()
+          .where('status', '=', 'received')
+          .where('received_at', '<', before)
+          .where((eb) =>
+            eb.or([eb('republished_at', 'is', null), eb('republished_at', '<', before)]),
+          )
+          .orderBy('received_at')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(messageFromRow);
+      }),
+
+    requeueStale: (id, before, at, events) =>
+      run(
+        `requeue message ${id}`,
+        () =>
+          db.transaction().execute(async (trx) => {
+            const republishedAt = normalizeTimestamp(at, 'at');
+            const row = await trx
+              .updateTable('messages')
+              .set({ republished_at: republishedAt })
+              .where('id', '=', id)
+              .where('status', '=', 'received')
+              .where('received_at', '<', before)
+              .where((eb) =>
+                eb.or([eb('republished_at', 'is', null), eb('republished_at', '<', before)]),
+              )
+              .returningAll()
+              .executeTakeFirst();
+            if (row === undefined) return undefined;
+            await insertOutboxRows(trx, events, now().toISOString());
+            return messageFromRow(row);
+          }),
+        'write',
+      ),
+
+    findIdempotencyKey: (key) =>
+      run('find idempotency key', () => findIdempotencyKey(db, 'messages', key)),
 
     async close() {
       if (state.close()) await release();

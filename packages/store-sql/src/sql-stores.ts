@@ -1,10 +1,16 @@
-import { type JobStore, type MessageStore, PlaytallyError } from '@playtally/service';
+import {
+  type JobStore,
+  type MessageStore,
+  type OutboxStore,
+  PlaytallyError,
+} from '@playtally/service';
 import { type Kysely, sql } from 'kysely';
 import { connectionFailure } from './connection-failure.js';
 import type { Database } from './database.js';
 import { migrateDatabase } from './migrations.js';
 import { createSqlJobStore } from './sql-job-store.js';
 import { createSqlMessageStore } from './sql-message-store.js';
+import { createSqlOutboxStore } from './sql-outbox-store.js';
 import { createClosedFlag, storeOperation } from './store-errors.js';
 
 /** Which SQL database a {@link SqlStores} talks to. */
@@ -12,7 +18,7 @@ export type SqlDialectName = 'sqlite' | 'postgres';
 
 /** Options every `create…Stores` factory accepts. */
 export interface SqlStoresOptions {
-  /** The clock read for `createdAt` and `updatedAt` of jobs. @default () => new Date() */
+  /** The clock read for timestamps, leases and outbox delays. @default () => new Date() */
   now?: () => Date;
 }
 
@@ -26,10 +32,15 @@ export interface SqlStoresOptions {
 export interface SqlStores {
   readonly jobs: JobStore;
   readonly messages: MessageStore;
+  /** The outbox both stores write to (also `jobs.outbox` and `messages.outbox`). */
+  readonly outbox: OutboxStore;
   /** The Kysely instance, for typed queries of your own against {@link Database}. */
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialectName;
-  /** Resolves when the database answers `SELECT 1` (for `/readyz`); rejects with `STORE_ERROR`. */
+  /**
+   * Resolves when the database answers `SELECT 1` (for `/readyz` and the workers' database
+   * gate); rejects with `STORE_UNAVAILABLE` while it is away.
+   */
   ping(): Promise<void>;
   /** Closes both stores and the database. Idempotent. */
   close(): Promise<void>;
@@ -80,28 +91,45 @@ export async function openSqlStores(
     await destroyed;
   };
 
+  const now = options.now ?? (() => new Date());
+  const outbox = createSqlOutboxStore({
+    db,
+    label: `${dialect} outbox at ${location}`,
+    now,
+    skipLocked: dialect === 'postgres',
+    assertOpen: () => state.assertOpen(),
+  });
   const jobs = createSqlJobStore({
     db,
     label: `${dialect} job store at ${location}`,
-    now: options.now ?? (() => new Date()),
+    now,
+    outbox,
     release,
   });
   const messages = createSqlMessageStore({
     db,
     label: `${dialect} message store at ${location}`,
+    now,
+    outbox,
     release,
   });
 
   return {
     jobs,
     messages,
+    outbox,
     db,
     dialect,
     ping: () =>
-      storeOperation(label, 'ping', async () => {
-        state.assertOpen();
-        await sql`select 1`.execute(db);
-      }),
+      storeOperation(
+        label,
+        'ping',
+        async () => {
+          state.assertOpen();
+          await sql`select 1`.execute(db);
+        },
+        'read',
+      ),
     async close() {
       await Promise.all([jobs.close(), messages.close()]);
     },

@@ -65,7 +65,10 @@ describe('createSqliteStores', () => {
     const { rows } = await sql<{ name: string }>`select name from playtally_migration`.execute(
       reopened.db,
     );
-    expect(rows.map((row) => row.name)).toEqual(['001-initial']);
+    expect(rows.map((row) => row.name).sort()).toEqual([
+      '001-initial',
+      '002-outbox-leases-idempotency',
+    ]);
     await reopened.close();
   });
 

@@ -17,6 +17,16 @@ export interface ServiceMetrics {
   follow(hub: EventHub): () => void;
   /** Called with +1/-1 as WebSocket clients come and go. */
   trackClients(delta: number): void;
+  /** Called with the number of outbox entries the relay published. */
+  countPublished(count: number): void;
+  /** Called with what a reconciler pass republished. */
+  countRepublished(counts: { readonly jobs: number; readonly messages: number }): void;
+}
+
+/** Where {@link createServiceMetrics} reads the outbox backlog at scrape time. */
+export interface OutboxMetricsSource {
+  /** Pending outbox entries now. */
+  backlog(): Promise<number>;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -25,10 +35,12 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 /**
  * Creates the service metrics: jobs by state (read from the job store at scrape time), queue
  * latency (requested → started, from `job.started` events), processed bytes, finished jobs and
- * messages (from events), HTTP request durations, and connected WebSocket clients. Event-fed
- * metrics count what this instance saw on the events topic, which is every event.
+ * messages (from events), HTTP request durations, connected WebSocket clients, the outbox
+ * backlog (read at scrape time), events the relay published, and jobs and messages the
+ * reconciler republished. Event-fed metrics count what this instance saw on the events topic,
+ * which is every event.
  */
-export function createServiceMetrics(jobs: JobStore): ServiceMetrics {
+export function createServiceMetrics(jobs: JobStore, outbox?: OutboxMetricsSource): ServiceMetrics {
   const registry = new Registry();
   const registers = [registry];
   let clients = 0;
@@ -82,11 +94,42 @@ export function createServiceMetrics(jobs: JobStore): ServiceMetrics {
     },
   });
 
+  if (outbox !== undefined) {
+    new Gauge({
+      name: 'playtally_outbox_backlog',
+      help: 'Events committed to the outbox and not yet published.',
+      registers,
+      async collect() {
+        this.set(await outbox.backlog());
+      },
+    });
+  }
+  const published = new Counter({
+    name: 'playtally_outbox_published_total',
+    help: 'Outbox events this instance published to the broker.',
+    registers,
+  });
+  const republished = new Counter({
+    name: 'playtally_reconciler_republished_total',
+    help: 'Jobs and messages the reconciler of this instance published again, by kind.',
+    labelNames: ['kind'],
+    registers,
+  });
+  republished.inc({ kind: 'job' }, 0);
+  republished.inc({ kind: 'message' }, 0);
+
   return {
     registry,
     httpDuration,
     trackClients(delta) {
       clients += delta;
+    },
+    countPublished(count) {
+      published.inc(count);
+    },
+    countRepublished(counts) {
+      if (counts.jobs > 0) republished.inc({ kind: 'job' }, counts.jobs);
+      if (counts.messages > 0) republished.inc({ kind: 'message' }, counts.messages);
     },
     follow(hub) {
       return hub.onEvent((event) => {

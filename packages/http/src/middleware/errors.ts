@@ -1,4 +1,4 @@
-import { isPlaytallyError, type PlaytallyErrorCode } from '@playtally/service';
+import { isPlaytallyError, type PlaytallyError, type PlaytallyErrorCode } from '@playtally/service';
 import type { Logger } from '@playtally/transport';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -11,22 +11,43 @@ export const STATUS_BY_CODE: Readonly<Record<PlaytallyErrorCode, ContentfulStatu
   INVALID_ROW: 422,
   EMPTY_INPUT: 422,
   LINE_TOO_LONG: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
   ABORTED: 400,
   UNAUTHORIZED: 401,
   UPGRADE_REQUIRED: 426,
   NOT_FOUND: 404,
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   TRANSPORT_ERROR: 503,
   TRANSPORT_CLOSED: 503,
-  STORE_ERROR: 503,
+  STORE_UNAVAILABLE: 503,
+  BACKLOG_FULL: 503,
+  TOO_MANY_UPLOADS: 503,
   NOT_READY: 503,
+  STORAGE_FULL: 507,
+  STORE_ERROR: 500,
   UNKNOWN_TRANSPORT: 500,
   ADAPTER_NOT_INSTALLED: 500,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 };
+
+/** Seconds a client is asked to wait before retrying a 503 or 507, unless the error says. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** Codes whose messages may name infrastructure (URLs, paths): answered in general words. */
+const INFRASTRUCTURE_CODES: ReadonlySet<PlaytallyErrorCode> = new Set([
+  'TRANSPORT_ERROR',
+  'TRANSPORT_CLOSED',
+  'STORE_UNAVAILABLE',
+  'STORE_ERROR',
+  'STORAGE_FULL',
+  'UNKNOWN_TRANSPORT',
+  'ADAPTER_NOT_INSTALLED',
+  'CONFIG_INVALID',
+]);
 
 /** An error answer: `{ error: { code, message, details } }` with `status`. */
 export function errorBody(
@@ -36,13 +57,56 @@ export function errorBody(
   message: string,
   details: Readonly<Record<string, unknown>> | null = null,
 ): Response {
+  if (status === 503 || status === 507) {
+    const seconds = Number(details?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
+    c.header('Retry-After', String(Math.max(1, Math.round(seconds))));
+  }
   return c.json({ error: { code, message, details } }, status);
 }
 
 /**
+ * What a client may see of an infrastructure error: the failing component (`database`,
+ * `broker`, `storage`) and the kind of failure, never a URL, a path or a driver's message. The
+ * whole error goes to the log.
+ */
+export function publicError(error: PlaytallyError): {
+  message: string;
+  details: Record<string, unknown> | null;
+} {
+  if (!INFRASTRUCTURE_CODES.has(error.code)) {
+    return { message: error.message, details: error.details ?? null };
+  }
+  const given = error.details?.component;
+  const component =
+    typeof given === 'string'
+      ? given
+      : error.code.startsWith('TRANSPORT') || error.code === 'UNKNOWN_TRANSPORT'
+        ? 'broker'
+        : 'database';
+  const reason = typeof error.details?.reason === 'string' ? error.details.reason : undefined;
+  const details: Record<string, unknown> = { component };
+  if (reason !== undefined) details.reason = reason;
+  if (error.details?.retryAfterSeconds !== undefined) {
+    details.retryAfterSeconds = error.details.retryAfterSeconds;
+  }
+  const message =
+    error.code === 'STORAGE_FULL'
+      ? `the ${component} is out of space or read-only${reason ? ` (${reason})` : ''}`
+      : error.code === 'STORE_ERROR' || error.code === 'INTERNAL'
+        ? `the ${component} failed`
+        : error.code === 'CONFIG_INVALID' ||
+            error.code.endsWith('_TRANSPORT') ||
+            error.code === 'ADAPTER_NOT_INSTALLED'
+          ? 'the server is misconfigured'
+          : `the ${component} is unavailable; retry later`;
+  return { message, details };
+}
+
+/**
  * Turns anything a route throws into the JSON error answer: a `PlaytallyError` keeps its code
- * and message with the mapped status; anything else is logged and answered as a 500 that
- * reveals nothing of the server's internals.
+ * with the mapped status (and, for infrastructure errors, a message naming only the failing
+ * component; 503 and 507 carry `Retry-After`); anything else is logged and answered as a 500
+ * that reveals nothing of the server's internals.
  */
 export function createErrorHandler(logger: Logger) {
   return (error: Error, c: Context): Response => {
@@ -51,7 +115,8 @@ export function createErrorHandler(logger: Logger) {
       if (status >= 500) {
         logger.error({ err: error, path: c.req.path }, 'request failed');
       }
-      return errorBody(c, status, error.code, error.message, error.details ?? null);
+      const { message, details } = publicError(error);
+      return errorBody(c, status, error.code, message, details);
     }
     if (isHttpException(error)) {
       const status = error.status as ContentfulStatusCode;

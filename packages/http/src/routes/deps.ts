@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventHub, JobService, MessageService } from '@playtally/service';
 import type { Logger } from '@playtally/transport';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import type { UploadLimiter } from '../upload/upload-guard.js';
 
 /** The OpenAPI app every route file registers on. */
 export type ApiApp = OpenAPIHono;
@@ -15,6 +16,10 @@ export interface RouteDeps {
   readonly logger: Logger;
   readonly maxUploadBytes: number;
   readonly maxMessageBytes: number;
+  /** Uploads in progress, capped. */
+  readonly uploads: UploadLimiter;
+  /** An upload sending nothing for this long is stopped. */
+  readonly uploadIdleTimeoutMs: number;
   /** Named readiness checks run by `/readyz`. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
 }

@@ -13,7 +13,9 @@ import { PageQuerySchema, pageSchema } from '../schemas/page.js';
 import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { attachmentDisposition, resultFileName } from '../upload/content-disposition.js';
 import { receiveMultipartFile } from '../upload/multipart.js';
+import { guardedBody } from '../upload/upload-guard.js';
 import type { ApiApp, RouteDeps } from './deps.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 import { toJobView } from './job-view.js';
 
 const RAW_CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'];
@@ -28,7 +30,7 @@ const submitRoute = createRoute({
   tags: ['jobs'],
   summary: 'Upload a CSV of song plays and queue its aggregation',
   description:
-    'Send the file as multipart field `file`, or as a raw `text/csv` body. The upload is streamed to storage, never buffered.',
+    'Send the file as multipart field `file`, or as a raw `text/csv` body. The upload is streamed to storage, never buffered. `202` means stored, and will be published to a worker. With an `Idempotency-Key` header, the same key with the same file returns the job it first created. An upload that sends nothing for the idle timeout (30 s by default) is stopped with 408; an aborted upload leaves nothing behind.',
   request: {
     query: SubmitJobQuerySchema,
     body: {
@@ -46,8 +48,14 @@ const submitRoute = createRoute({
     },
     400: errorResponse('No file, or a malformed form or query.'),
     401: errorResponse('Missing or wrong API key.'),
+    408: errorResponse('The upload stopped sending for longer than the idle timeout.'),
     413: errorResponse('The upload is larger than the limit.'),
     415: errorResponse('Neither multipart/form-data nor a CSV body.'),
+    422: errorResponse('The `Idempotency-Key` was already used with a different upload.'),
+    503: errorResponse(
+      'Too many uploads in progress, the database is unavailable, or too many events wait for the broker; retry after `Retry-After` seconds.',
+    ),
+    507: errorResponse('The storage is full or read-only (`details.reason`).'),
   },
 });
 
@@ -111,17 +119,17 @@ const cancelRoute = createRoute({
   operationId: 'cancelJob',
   security: V1_SECURITY,
   tags: ['jobs'],
-  summary: 'Cancel a queued or processing job',
+  summary: 'Cancel a queued or processing job; delete a finished one with its result',
   request: { params: JobIdParamsSchema },
   responses: {
     200: {
       description: 'The cancelled job.',
       content: { 'application/json': { schema: JobSchema } },
     },
+    204: { description: 'The finished job and its result are deleted.' },
     400: errorResponse('The id is malformed (empty, or longer than 100 characters).'),
     401: errorResponse('Missing or wrong API key.'),
     404: errorResponse('No such job.'),
-    409: errorResponse('The job has already succeeded or failed.'),
   },
 });
 
@@ -156,8 +164,9 @@ export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const job = await deps.jobs.cancel(c.req.valid('param').id);
-    return c.json(toJobView(job), 200);
+    const removed = await deps.jobs.remove(c.req.valid('param').id);
+    if (removed.outcome === 'deleted') return c.body(null, 204);
+    return c.json(toJobView(removed.job), 200);
   });
 }
 
@@ -171,28 +180,44 @@ async function submitJob(c: Context, deps: RouteDeps): Promise<Response> {
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   const declaredBytes = Number.isFinite(declared) ? declared : undefined;
   const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  const idempotencyKey = idempotencyKeyOf(c);
   let job: Awaited<ReturnType<RouteDeps['jobs']['submit']>>;
   if (mediaType === 'multipart/form-data') {
     if (declaredBytes !== undefined && declaredBytes > deps.maxUploadBytes + MULTIPART_OVERHEAD) {
       throw tooLarge(deps.maxUploadBytes);
     }
-    job = await receiveMultipartFile(c.req.raw, {
-      onFile: (file, filename, fields) =>
-        deps.jobs.submit({
-          source: file,
-          filename: filename ?? query.data.filename,
-          onInvalid: async () => parsePolicy((await fields).onInvalid) ?? query.data.onInvalid,
-        }),
-    });
+    if (!c.req.raw.body) throw new PlaytallyError('VALIDATION_FAILED', 'the form has no file');
+    const release = deps.uploads.acquire();
+    try {
+      const body = guardedBody(c.req.raw, deps.uploadIdleTimeoutMs);
+      job = await receiveMultipartFile(body, c.req.header('content-type') ?? '', {
+        onFile: (file, filename, fields) =>
+          deps.jobs.submit({
+            source: file,
+            filename: filename ?? query.data.filename,
+            onInvalid: async () => parsePolicy((await fields).onInvalid) ?? query.data.onInvalid,
+            idempotencyKey,
+          }),
+      });
+    } finally {
+      release();
+    }
   } else if (mediaType && RAW_CSV_TYPES.includes(mediaType)) {
-    const body = c.req.raw.body;
-    if (!body) throw new PlaytallyError('VALIDATION_FAILED', 'the request has no body: send a CSV');
-    job = await deps.jobs.submit({
-      source: body,
-      filename: query.data.filename,
-      onInvalid: query.data.onInvalid,
-      declaredBytes,
-    });
+    if (!c.req.raw.body) {
+      throw new PlaytallyError('VALIDATION_FAILED', 'the request has no body: send a CSV');
+    }
+    const release = deps.uploads.acquire();
+    try {
+      job = await deps.jobs.submit({
+        source: guardedBody(c.req.raw, deps.uploadIdleTimeoutMs),
+        filename: query.data.filename,
+        onInvalid: query.data.onInvalid,
+        declaredBytes,
+        idempotencyKey,
+      });
+    } finally {
+      release();
+    }
   } else if (!mediaType && (!c.req.raw.body || declaredBytes === 0)) {
     throw new PlaytallyError(
       'VALIDATION_FAILED',

@@ -6,12 +6,15 @@ import {
   MessageBodySchema,
   MessageIdParamsSchema,
   MessageSchema,
+  PostMessageHeadersSchema,
   PostMessageQuerySchema,
 } from '../schemas/message.js';
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
 import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
-import { readLimitedText } from '../upload/limited-body.js';
+import { parseJsonBody } from '../upload/json-body.js';
+import { readLimitedBytes } from '../upload/limited-body.js';
 import type { ApiApp, RouteDeps } from './deps.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 
 const postRoute = createRoute({
   method: 'post',
@@ -21,9 +24,10 @@ const postRoute = createRoute({
   tags: ['messages'],
   summary: 'Post a JSON message: stored, published, consumed, and shown live',
   description:
-    'Any JSON object; where a schema is registered for the message type (`?type=` or the `ce-type` header), it must satisfy it.',
+    'Any JSON object; where a schema is registered for the message type (`?type=` or the `ce-type` header), it must satisfy it. In CloudEvents binary mode the `ce-id` and `ce-time` headers are kept: the consumer receives the message under that id and time, and the same `ce-id` from the same `ce-source` again returns the stored message instead of storing a second one. An `Idempotency-Key` header does the same for any client. JSON nested more than 64 levels, numbers that are not finite, invalid UTF-8 and `__proto__` keys are refused with 400. `202` means stored, and will be published.',
   request: {
     query: PostMessageQuerySchema,
+    headers: PostMessageHeadersSchema,
     body: { required: true, content: { 'application/json': { schema: MessageBodySchema } } },
   },
   responses: {
@@ -35,6 +39,11 @@ const postRoute = createRoute({
     401: errorResponse('Missing or wrong API key.'),
     413: errorResponse('The body is larger than the limit (64 KiB by default).'),
     415: errorResponse('The body is not application/json.'),
+    422: errorResponse('The `Idempotency-Key` was already used with a different message.'),
+    503: errorResponse(
+      'The database is unavailable, or too many events wait for the broker; retry after `Retry-After` seconds.',
+    ),
+    507: errorResponse("The database's disk is full."),
   },
 });
 
@@ -106,20 +115,14 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
       { details: { contentType: mediaType || null } },
     );
   }
-  const text = await readLimitedText(c.req.raw, deps.maxMessageBytes);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new PlaytallyError('VALIDATION_FAILED', `the body is not valid JSON: ${reason}`, {
-      details: { issues: [{ path: [], message: reason, code: 'invalid_json' }] },
-    });
-  }
+  const data = parseJsonBody(await readLimitedBytes(c.req.raw, deps.maxMessageBytes));
   const stored = await deps.messages.post({
     data,
     type: c.req.header('ce-type') ?? c.req.query('type'),
     source: c.req.header('ce-source'),
+    eventId: c.req.header('ce-id'),
+    eventTime: c.req.header('ce-time'),
+    idempotencyKey: idempotencyKeyOf(c),
   });
   c.header('Location', `/v1/messages/${encodeURIComponent(stored.id)}`);
   return c.json(stored, 202);

@@ -28,7 +28,12 @@ const StatisticsSchema = z
 export const JobSchema = z
   .object({
     id: z.string(),
-    status: z.enum(['queued', 'processing', 'succeeded', 'failed', 'cancelled']),
+    status: z
+      .enum(['queued', 'processing', 'succeeded', 'failed', 'cancelled', 'expired'])
+      .openapi({
+        description:
+          '`expired`: succeeded, and its result was removed after the result time-to-live.',
+      }),
     filename: z.string().openapi({ description: 'The uploaded file name, for display only.' }),
     sizeBytes: z.number(),
     onInvalid: z.enum(['fail', 'skip']),

@@ -33,6 +33,21 @@ export const PostMessageQuerySchema = z.object({
   }),
 });
 
+/** The headers `POST /v1/messages` reads, for the documentation. */
+export const PostMessageHeadersSchema = z.object({
+  'ce-id': z.string().optional().openapi({
+    description:
+      "CloudEvents binary mode: the event's id, kept; the same id from the same `ce-source` returns the stored message.",
+  }),
+  'ce-source': z.string().optional().openapi({ description: 'Who sent it (URI reference).' }),
+  'ce-type': z.string().optional().openapi({ description: 'The message type.' }),
+  'ce-time': z.string().optional().openapi({ description: 'RFC 3339 time, kept on the event.' }),
+  'idempotency-key': z.string().optional().openapi({
+    description:
+      'The same key with the same message returns the stored message; with another message, 422.',
+  }),
+});
+
 /** The body of `POST /v1/messages`, for the documentation. */
 export const MessageBodySchema = z
   .record(z.string(), z.unknown())

@@ -1,13 +1,13 @@
 import { PlaytallyError } from '@playtally/service';
 
 /**
- * Reads a request body as UTF-8 text, refusing it with `PAYLOAD_TOO_LARGE` as soon as it
- * passes `maxBytes` (by its Content-Length up front, or while reading).
+ * Reads a request body into memory, refusing it with `PAYLOAD_TOO_LARGE` as soon as it passes
+ * `maxBytes` (by its Content-Length up front, or while reading).
  */
-export async function readLimitedText(request: Request, maxBytes: number): Promise<string> {
+export async function readLimitedBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return '';
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -21,7 +21,7 @@ export async function readLimitedText(request: Request, maxBytes: number): Promi
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size);
 }
 
 function tooLarge(maxBytes: number): PlaytallyError {

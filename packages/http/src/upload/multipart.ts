@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { PlaytallyError } from '@playtally/service';
 import busboy from 'busboy';
 
@@ -19,19 +18,19 @@ export interface MultipartFileOptions<T> {
 }
 
 /**
- * Streams a `multipart/form-data` request through busboy and hands the one file field to
- * `onFile` as a stream. Other files are discarded; text fields are small (4 KiB each). Rejects
- * with `VALIDATION_FAILED` when the form is malformed or has no file, and with whatever `onFile`
- * rejects with (then the rest of the body is not read).
+ * Streams a `multipart/form-data` body through busboy and hands the one file field to `onFile`
+ * as a stream. Other files are discarded; text fields are small (4 KiB each). Rejects with
+ * `VALIDATION_FAILED` when the form is malformed or has no file, with the body's own error when
+ * it fails (a client gone, an idle timeout), and with whatever `onFile` rejects with (then the
+ * rest of the body is not read). When the body fails, the file stream handed to `onFile` fails
+ * with the same error at once, so whatever it was writing is cleaned up without waiting.
  */
 export function receiveMultipartFile<T>(
-  request: Request,
+  body: Readable,
+  contentType: string,
   options: MultipartFileOptions<T>,
 ): Promise<T> {
   const field = options.field ?? 'file';
-  const contentType = request.headers.get('content-type') ?? '';
-  if (!request.body) return Promise.reject(noFile(field));
-  const body = Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>);
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -53,6 +52,7 @@ export function receiveMultipartFile<T>(
     });
     fieldsDone.catch(() => {});
     let file: Promise<T> | undefined;
+    let fileStream: Readable | undefined;
     let settled = false;
 
     const fail = (error: unknown): void => {
@@ -62,7 +62,18 @@ export function receiveMultipartFile<T>(
       body.unpipe(parser);
       body.destroy();
       parser.removeAllListeners('close');
-      reject(error);
+      if (fileStream !== undefined && !fileStream.readableEnded) {
+        fileStream.destroy(error instanceof Error ? error : new Error(String(error)));
+      }
+      if (file === undefined) {
+        reject(error);
+        return;
+      }
+      // Answer once the consumer has let go of what it was writing.
+      file.then(
+        () => reject(error),
+        () => reject(error),
+      );
     };
 
     parser.on('file', (name, stream, info) => {
@@ -70,6 +81,10 @@ export function receiveMultipartFile<T>(
         stream.resume();
         return;
       }
+      fileStream = stream;
+      // The consumer sees the stream's error when it reads; this keeps an error raised while it
+      // is busy elsewhere (writing to disk) from becoming an uncaught exception.
+      stream.on('error', () => {});
       file = options.onFile(stream, info.filename, fieldsDone);
       file.catch((error: unknown) => {
         stream.resume();
@@ -84,7 +99,7 @@ export function receiveMultipartFile<T>(
       fields[name] = value;
     });
     parser.on('error', (error) => fail(malformed(error)));
-    body.on('error', (error) => fail(malformed(error)));
+    body.on('error', (error) => fail(error instanceof PlaytallyError ? error : malformed(error)));
     parser.on('close', () => {
       resolveFields(fields);
       if (!file) return fail(noFile(field));

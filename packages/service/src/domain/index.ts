@@ -1,3 +1,4 @@
 export * from './job.js';
 export type * from './message.js';
+export type * from './outbox.js';
 export type * from './page.js';

@@ -1,10 +1,28 @@
 import type { AggregateStatistics, InvalidRowPolicy } from '@playtally/core';
 
-/** A job's life: queued → processing → succeeded | failed | cancelled. */
-export type JobStatus = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * A job's life: queued → processing → succeeded | failed | cancelled; a succeeded job becomes
+ * `expired` once its result is removed after the result time-to-live.
+ */
+export type JobStatus = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 
-/** Statuses a job never leaves. */
-export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** Every status, in life order. */
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'queued',
+  'processing',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'expired',
+];
+
+/** Statuses a job never leaves (but `succeeded`, which expires). */
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'expired',
+];
 
 /** True when the job can no longer change. */
 export function isFinalJobStatus(status: JobStatus): boolean {
@@ -71,3 +89,25 @@ export type JobPatch = Partial<
     | 'finishedAt'
   >
 >;
+
+/**
+ * A worker's exclusive, time-limited right to run a job. `token` is a fencing token: it grows by
+ * one each time another owner takes the lease, and writes made under a lease are refused once a
+ * newer token exists, so a run that lost its lease (paused, cut off) can never commit.
+ */
+export interface JobLease {
+  readonly jobId: string;
+  /** Who holds it: a worker instance id. */
+  readonly owner: string;
+  readonly token: number;
+  /** ISO 8601; past it another worker may take the lease. */
+  readonly expiresAt: string;
+}
+
+/** Which jobs the reconciler looks at: see {@link JobStore.listStale}. */
+export interface StaleJobQuery {
+  /** Jobs not updated since this instant (ISO 8601). */
+  readonly updatedBefore: string;
+  /** Processing jobs count only when their lease expired before this instant (ISO 8601). */
+  readonly leaseExpiredBefore: string;
+}

@@ -1,22 +1,29 @@
 import type { Readable } from 'node:stream';
 import type { ByteSource, InvalidRowPolicy } from '@playtally/core';
 import { isPlaytallyError, PlaytallyError } from '@playtally/core';
-import type { Transport } from '@playtally/transport';
-import { createCloudEvent, errorFields, type Logger, silentLogger } from '@playtally/transport';
+import { type Logger, silentLogger } from '@playtally/transport';
 import { v7 as uuidv7 } from 'uuid';
 import { isFinalJobStatus, type Job } from '../domain/job.js';
+import type { OutgoingEvent } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
-import { createJobEvent, EVENT_TYPES, type JobRequestedData } from '../events/events.js';
-import { API_SOURCE, TOPICS, type TopicNames } from '../events/topics.js';
+import { EVENT_TYPES } from '../events/events.js';
+import { apiJobEvent, jobRequestedEvent } from '../events/outgoing.js';
+import { TOPICS, type TopicNames } from '../events/topics.js';
+import type { OutboxRelay } from '../outbox/outbox-relay.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { cleanFileName } from './file-name.js';
+import { hashedChunks, requestHash } from './idempotent-upload.js';
 
 /** Options of {@link createJobService}. */
 export interface JobServiceOptions {
   jobs: JobStore;
   blobs: BlobStore;
-  transport: Transport;
+  /**
+   * The relay publishing the outbox of `jobs`: told of each commit, and asked whether the
+   * backlog leaves room. Without one, events wait for a relay elsewhere to poll them.
+   */
+  relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'assertAccepting'>;
   /** Uploads past this many bytes are refused with `PAYLOAD_TOO_LARGE`. @default 1073741824 (1 GiB) */
   maxUploadBytes?: number;
   /** @default TOPICS */
@@ -43,6 +50,11 @@ export interface SubmitJobInput {
   declaredBytes?: number | undefined;
   /** Aborts the upload (the client went away); nothing is kept. */
   signal?: AbortSignal | undefined;
+  /**
+   * The client's `Idempotency-Key`: the same key with the same file, name and policy returns the
+   * job it first created; with anything else it rejects with `IDEMPOTENCY_KEY_REUSED`.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 /** A finished job's output, ready to stream. */
@@ -52,15 +64,22 @@ export interface JobResult {
   readonly stream: Readable;
 }
 
+/** What {@link JobService.remove} did. */
+export type RemovedJob =
+  | { readonly outcome: 'cancelled'; readonly job: Job }
+  | { readonly outcome: 'deleted' };
+
 /**
- * The API side of jobs: accept uploads, list and read jobs, cancel them, serve results. The
- * processing happens elsewhere, in {@link createJobWorker}, reached only through the transport.
+ * The API side of jobs: accept uploads, list and read jobs, cancel or delete them, serve
+ * results. The processing happens elsewhere, in {@link createJobWorker}, reached only through
+ * the outbox and the transport.
  */
 export interface JobService {
   /**
-   * Streams the upload into the blob store (never into memory), records a `queued` job and
-   * publishes `job.requested` with a reference to the blob. Rejects with `PAYLOAD_TOO_LARGE`
-   * past the limit and with `VALIDATION_FAILED` for an empty upload, keeping nothing.
+   * Streams the upload into the blob store (never into memory), then records a `queued` job
+   * and its `job.requested` event in one transaction (the relay publishes it). Rejects with
+   * `PAYLOAD_TOO_LARGE` past the limit and with `VALIDATION_FAILED` for an empty upload, keeping
+   * nothing, and with `BACKLOG_FULL` before reading a byte when the outbox is at its limit.
    */
   submit(input: SubmitJobInput): Promise<Job>;
   /** The job; rejects with `NOT_FOUND`. */
@@ -72,6 +91,8 @@ export interface JobService {
    * cancelled job returns it unchanged; a succeeded or failed job rejects with `CONFLICT`.
    */
   cancel(id: string): Promise<Job>;
+  /** Cancels a queued or processing job; deletes a finished one with its result and upload. */
+  remove(id: string): Promise<RemovedJob>;
   /**
    * The output of a succeeded job. Rejects with `NOT_FOUND` for an unknown job and with
    * `CONFLICT` (details: `{ status }`) while the job has no result.
@@ -84,16 +105,18 @@ export interface JobService {
  *
  * @example
  * ```ts
- * import { createJobService, createMemoryJobStore, createFsBlobStore, createMemoryTransport } from '@playtally/core';
- * const service = createJobService({ jobs: createMemoryJobStore(), blobs: createFsBlobStore({ directory: './data/blobs' }), transport: createMemoryTransport() });
+ * import { createJobService, createMemoryJobStore, createFsBlobStore } from '@playtally/service';
+ * const service = createJobService({ jobs: createMemoryJobStore(), blobs: createFsBlobStore({ directory: './data/blobs' }) });
  * const job = await service.submit({ source: [new TextEncoder().encode('Song,Date,Number of Plays\n')], filename: 'plays.csv' });
  * ```
  */
 export function createJobService(options: JobServiceOptions): JobService {
-  const { jobs, blobs, transport } = options;
+  const { jobs, blobs, relay } = options;
   const maxUploadBytes = options.maxUploadBytes ?? 1024 ** 3;
   const topics = options.topics ?? TOPICS;
   const logger = options.logger ?? silentLogger;
+
+  const claimAhead = (events: OutgoingEvent[]) => relay?.claimAhead(events) ?? events;
 
   const get = async (id: string): Promise<Job> => {
     const job = await jobs.get(id);
@@ -101,22 +124,48 @@ export function createJobService(options: JobServiceOptions): JobService {
     return job;
   };
 
-  const publishEvent = async (event: Parameters<Transport['publish']>[1]): Promise<void> => {
-    try {
-      await transport.publish(topics.events, event);
-    } catch (error) {
-      // Live events are a courtesy to watchers; the job's state in the store is the truth.
-      logger.warn({ ...errorFields(error), type: event.type }, 'could not publish event');
+  const replay = async (key: string, fingerprint: string): Promise<Job | undefined> => {
+    const found = await jobs.findIdempotencyKey(key);
+    if (found === undefined) return undefined;
+    if (found.fingerprint !== fingerprint) throw keyReused(key);
+    return get(found.resourceId);
+  };
+
+  const cancel = async (id: string): Promise<Job> => {
+    const job = await get(id);
+    if (job.status === 'cancelled') return job;
+    if (job.status !== 'queued' && job.status !== 'processing') {
+      throw new PlaytallyError('CONFLICT', `job ${id} has already ${job.status}`, {
+        details: { id, status: job.status },
+      });
     }
+    const finishedAt = new Date().toISOString();
+    const expected: Job = { ...job, status: 'cancelled', finishedAt, updatedAt: finishedAt };
+    // Workers abort the run when they see this; a queued job is skipped when delivered.
+    const outbox = claimAhead([apiJobEvent(EVENT_TYPES.jobCancelled, expected, topics)]);
+    const cancelled = await jobs.transition(
+      id,
+      ['queued', 'processing'],
+      { status: 'cancelled', finishedAt },
+      { outbox },
+    );
+    if (!cancelled) return cancel(id); // it moved on meanwhile: answer for where it is now
+    relay?.publish(outbox);
+    logger.info({ jobId: id }, 'job cancelled');
+    await blobs.delete(cancelled.inputKey).catch(() => {});
+    return cancelled;
   };
 
   return {
     async submit(input) {
+      relay?.assertAccepting();
       if (input.declaredBytes !== undefined && input.declaredBytes > maxUploadBytes) {
         throw tooLarge(maxUploadBytes);
       }
+      const key = input.idempotencyKey;
+      const hash = key === undefined ? undefined : requestHash(input.filename);
       const blob = await blobs
-        .put(input.source, {
+        .put(hash === undefined ? input.source : hashedChunks(input.source, hash), {
           maxBytes: maxUploadBytes,
           prefix: 'uploads',
           ...(input.signal ? { signal: input.signal } : {}),
@@ -136,51 +185,62 @@ export function createJobService(options: JobServiceOptions): JobService {
       const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
+      const outbox: OutgoingEvent[] = [];
       try {
         const onInvalid =
-          typeof input.onInvalid === 'function' ? await input.onInvalid() : input.onInvalid;
-        job = await jobs.create({
+          (typeof input.onInvalid === 'function' ? await input.onInvalid() : input.onInvalid) ??
+          'fail';
+        const fingerprint = hash?.update(`policy:${onInvalid}`).digest('hex');
+        const newJob = {
           id,
           filename: cleanFileName(input.filename),
           inputKey: blob.key,
           sizeBytes: blob.size,
-          onInvalid: onInvalid ?? 'fail',
-        });
+          onInvalid,
+        };
+        const at = new Date().toISOString();
+        const queued: Job = {
+          ...newJob,
+          status: 'queued',
+          resultKey: null,
+          progress: { bytesRead: 0, totalBytes: blob.size, rowsRead: 0 },
+          attempts: 0,
+          error: null,
+          statistics: null,
+          createdAt: at,
+          updatedAt: at,
+          startedAt: null,
+          finishedAt: null,
+        };
+        try {
+          job = await jobs.create(newJob, {
+            outbox: [
+              jobRequestedEvent(queued, topics),
+              apiJobEvent(EVENT_TYPES.jobQueued, queued, topics),
+            ],
+            ...(key === undefined || fingerprint === undefined
+              ? {}
+              : { idempotency: { key, fingerprint } }),
+          });
+        } catch (error) {
+          if (
+            !isPlaytallyError(error, 'CONFLICT') ||
+            key === undefined ||
+            fingerprint === undefined
+          )
+            throw error;
+          const original = await replay(key, fingerprint);
+          if (original === undefined) throw error;
+          await blobs.delete(blob.key).catch(() => {});
+          log.info({ originalJobId: original.id }, 'idempotent retry: original job returned');
+          return original;
+        }
       } catch (error) {
         await blobs.delete(blob.key).catch(() => {});
         throw error;
       }
-      const requested: JobRequestedData = { jobId: id, inputKey: blob.key };
-      try {
-        await transport.publish(
-          topics.jobs,
-          createCloudEvent({
-            type: EVENT_TYPES.jobRequested,
-            source: API_SOURCE,
-            subject: id,
-            data: requested,
-          }),
-          { key: id },
-        );
-      } catch (error) {
-        // Nobody will ever process it: say so instead of leaving it queued forever.
-        log.error(errorFields(error), 'could not queue job');
-        const message = error instanceof Error ? error.message : String(error);
-        await jobs
-          .transition(id, ['queued'], {
-            status: 'failed',
-            error: { code: 'TRANSPORT_ERROR', message: `could not queue the job: ${message}` },
-            finishedAt: new Date().toISOString(),
-          })
-          .catch(() => {});
-        await blobs.delete(blob.key).catch(() => {});
-        throw new PlaytallyError('TRANSPORT_ERROR', `could not queue job ${id}: ${message}`, {
-          cause: error,
-          details: { jobId: id },
-        });
-      }
+      relay?.publish(outbox);
       log.info({ sizeBytes: blob.size, filename: job.filename }, 'job queued');
-      await publishEvent(createJobEvent(EVENT_TYPES.jobQueued, job, API_SOURCE));
       return job;
     },
 
@@ -188,23 +248,18 @@ export function createJobService(options: JobServiceOptions): JobService {
 
     list: (request) => jobs.list(request),
 
-    async cancel(id) {
-      const cancelled = await jobs.transition(id, ['queued', 'processing'], {
-        status: 'cancelled',
-        finishedAt: new Date().toISOString(),
-      });
-      if (!cancelled) {
-        const job = await get(id);
-        if (job.status === 'cancelled') return job;
-        throw new PlaytallyError('CONFLICT', `job ${id} has already ${job.status}`, {
-          details: { id, status: job.status },
-        });
+    cancel,
+
+    async remove(id) {
+      const job = await get(id);
+      if (job.status === 'queued' || job.status === 'processing') {
+        return { outcome: 'cancelled', job: await cancel(id) };
       }
-      logger.info({ jobId: id }, 'job cancelled');
-      // Workers abort the run when they see this; a queued job is skipped when delivered.
-      await publishEvent(createJobEvent(EVENT_TYPES.jobCancelled, cancelled, API_SOURCE));
-      await blobs.delete(cancelled.inputKey).catch(() => {});
-      return cancelled;
+      if (job.resultKey) await blobs.delete(job.resultKey);
+      await blobs.delete(job.inputKey);
+      await jobs.delete(id);
+      logger.info({ jobId: id, status: job.status }, 'job deleted');
+      return { outcome: 'deleted' };
     },
 
     async openResult(id) {
@@ -230,6 +285,15 @@ function tooLarge(maxBytes: number): PlaytallyError {
   return new PlaytallyError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`, {
     details: { maxBytes },
   });
+}
+
+/** The IETF idempotency-key draft's answer to a key reused for another request. */
+export function keyReused(key: string): PlaytallyError {
+  return new PlaytallyError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'this Idempotency-Key was already used with a different request',
+    { details: { idempotencyKey: key } },
+  );
 }
 
 /** `succeeded`, `failed`, `was cancelled`: a final status as the verb of a sentence. */

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CANONICAL_INPUT, CANONICAL_OUTPUT } from '@playtally/core';
+import { CANONICAL_INPUT, CANONICAL_OUTPUT, PlaytallyError } from '@playtally/core';
 import {
   type CloudEvent,
   createCloudEvent,
@@ -11,14 +11,17 @@ import {
 } from '@playtally/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../domain/job.js';
-import { TOPICS } from '../events/topics.js';
+import { ensureTopics, TOPICS } from '../events/topics.js';
+import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.js';
+import { createReconciler } from '../outbox/reconciler.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { createFsBlobStore } from '../stores/fs-blob-store.js';
 import { createMemoryJobStore } from '../stores/memory-job-store.js';
+import { createMemoryMessageStore } from '../stores/memory-message-store.js';
+import { createDatabaseGate } from '../worker/database-gate.js';
 import { createJobService, type JobService } from './job-service.js';
 import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
-import { requeueUnfinishedJobs } from './requeue-jobs.js';
 
 /** About 2.3 MB of valid rows: long enough to cancel or interrupt while it runs slowly. */
 const LARGE = `Song,Date,Number of Plays\n${'Umbrella,2020-01-01,1\n'.repeat(110_000)}`;
@@ -64,6 +67,7 @@ let transport: MemoryTransport;
 let jobs: JobStore;
 let blobs: BlobStore;
 let service: JobService;
+let relay: OutboxRelay;
 let workers: JobWorker[];
 let events: CloudEvent[];
 
@@ -72,7 +76,8 @@ beforeEach(async () => {
   transport = createMemoryTransport({ closeTimeoutMs: 500 });
   jobs = createMemoryJobStore();
   blobs = createFsBlobStore({ directory: join(directory, 'blobs') });
-  service = createJobService({ jobs, blobs, transport });
+  relay = startRelay();
+  service = createJobService({ jobs, blobs, relay });
   workers = [];
   events = [];
   await transport.subscribe(TOPICS.events, async (event) => {
@@ -80,8 +85,15 @@ beforeEach(async () => {
   });
 });
 
+function startRelay(): OutboxRelay {
+  const started = createOutboxRelay({ outbox: jobs.outbox, transport, pollIntervalMs: 20 });
+  started.start();
+  return started;
+}
+
 afterEach(async () => {
   for (const worker of workers) await worker.close();
+  await relay.close();
   await transport.close();
   await rm(directory, { recursive: true, force: true });
 });
@@ -265,27 +277,123 @@ describe('the job worker', () => {
   });
 });
 
-describe('requeueUnfinishedJobs', () => {
+describe('the reconciler', () => {
   it('requests again the jobs a previous process left queued or processing', async () => {
     const queued = await service.submit({ source: bytes(CANONICAL_INPUT) });
     const stuck = await service.submit({ source: bytes(CANONICAL_INPUT) });
     await jobs.transition(stuck.id, ['queued'], { status: 'processing', attempts: 1 });
+    await jobs.acquireLease(stuck.id, 'a worker that died', 60_000);
     const cancelled = await service.submit({ source: bytes(CANONICAL_INPUT) });
     await service.cancel(cancelled.id);
+    await relay.drain();
     // A fresh transport: what the memory transport held died with the previous process.
+    await relay.close();
     await transport.close();
     transport = createMemoryTransport({ closeTimeoutMs: 500 });
+    relay = startRelay();
     await startWorker();
-    expect(await requeueUnfinishedJobs({ jobs, transport })).toBe(2);
+    const reconciler = createReconciler({ jobs, messages: createMemoryMessageStore() });
+    expect(await reconciler.runOnce({ olderThanMs: 0, ignoreLeases: true })).toEqual({
+      jobs: 2,
+      messages: 0,
+    });
+    relay.notify();
     expect(await waitFor(queued.id, ['succeeded'])).toMatchObject({ attempts: 1 });
     expect(await waitFor(stuck.id, ['succeeded'])).toMatchObject({ attempts: 2 });
     expect(await jobs.get(cancelled.id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+  });
+
+  it('leaves a processing job alone while its lease is live', async () => {
+    const job = await service.submit({ source: bytes(CANONICAL_INPUT) });
+    await jobs.acquireLease(job.id, 'a live worker', 60_000);
+    await jobs.transition(job.id, ['queued'], { status: 'processing', attempts: 1 });
+    const reconciler = createReconciler({ jobs, messages: createMemoryMessageStore() });
+    expect(await reconciler.runOnce({ olderThanMs: 0 })).toEqual({ jobs: 0, messages: 0 });
+  });
+});
+
+describe('a database outage', () => {
+  it('pauses the worker instead of failing or redelivering the job, and it finishes after', async () => {
+    let down = false;
+    const away = () =>
+      new PlaytallyError('STORE_UNAVAILABLE', 'connection lost', {
+        details: { component: 'database' },
+      });
+    const flaky: JobStore = {
+      ...jobs,
+      get: (id) => (down ? Promise.reject(away()) : jobs.get(id)),
+      transition: (...args) => (down ? Promise.reject(away()) : jobs.transition(...args)),
+    };
+    const gate = createDatabaseGate({
+      probeIntervalMs: 20,
+      probe: async () => {
+        if (down) throw away();
+      },
+    });
+    await startWorker({ jobs: flaky, gate, blobs: slowReads(blobs, 10), maxAttempts: 2 });
+    const job = await service.submit({ source: bytes(LARGE) });
+    await waitFor(job.id, ['processing']);
+    down = true;
+    // The run ends and its result cannot be recorded: the worker waits for the database.
+    for (let n = 0; n < 1000 && gate.available; n += 1) await sleep(10);
+    expect(gate.available).toBe(false);
+    await sleep(200);
+    expect(await jobs.get(job.id)).toMatchObject({ status: 'processing' });
+    down = false;
+    const done = await waitFor(job.id, ['succeeded', 'failed'], 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+});
+
+describe('job leases', () => {
+  it('runs a job redelivered while its first run is alive only once', async () => {
+    await startWorker({ blobs: slowReads(blobs, 10), leaseTtlMs: 600 });
+    await startWorker({ leaseTtlMs: 600 });
+    const job = await service.submit({ source: bytes(LARGE) });
+    await waitFor(job.id, ['processing']);
+    // What a broker does after a reconnect: the same request again, to another worker.
+    await transport.publish(
+      TOPICS.jobs,
+      createCloudEvent({
+        type: 'job.requested',
+        source: '/test',
+        subject: job.id,
+        data: { jobId: job.id, inputKey: job.inputKey },
+      }),
+    );
+    const done = await waitFor(job.id, ['succeeded', 'failed'], 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(typesOf(job.id).filter((type) => type === 'job.started')).toHaveLength(1);
+  });
+
+  it('refuses the result of a run whose lease another worker took over', async () => {
+    const job = await service.submit({ source: bytes(CANONICAL_INPUT) });
+    const first = await jobs.acquireLease(job.id, 'paused worker', 1);
+    await sleep(5);
+    const second = await jobs.acquireLease(job.id, 'new worker', 60_000);
+    expect(second?.token).toBeGreaterThan(first?.token ?? Number.POSITIVE_INFINITY);
+    const late = await jobs.transition(
+      job.id,
+      ['queued'],
+      { status: 'succeeded' },
+      { lease: first },
+    );
+    expect(late).toBeUndefined();
+    expect(await jobs.get(job.id)).toMatchObject({ status: 'queued' });
+  });
+
+  it('takes over a job whose worker died once its lease expires', async () => {
+    await ensureTopics(transport);
+    const job = await service.submit({ source: bytes(CANONICAL_INPUT) });
+    await jobs.acquireLease(job.id, 'a worker that died', 300);
+    await startWorker({ leaseTtlMs: 300 });
+    expect(await waitFor(job.id, ['succeeded'])).toMatchObject({ attempts: 1 });
   });
 });
 
 describe('the job service', () => {
   it('refuses an upload past the limit and keeps nothing', async () => {
-    const small = createJobService({ jobs, blobs, transport, maxUploadBytes: 10 });
+    const small = createJobService({ jobs, blobs, relay, maxUploadBytes: 10 });
     await expect(small.submit({ source: bytes(CANONICAL_INPUT) })).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
       message: 'the upload is larger than 10 bytes',

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AggregateProgress } from '@playtally/core';
 import { isPlaytallyError, PlaytallyError, type PlaytallyErrorCode } from '@playtally/core';
 import type { Subscription, Transport } from '@playtally/transport';
-import { errorFields, type Logger, silentLogger } from '@playtally/transport';
-import type { Job, JobProgress } from '../domain/job.js';
+import { errorFields, type Logger, silentLogger, sleepUnlessAborted } from '@playtally/transport';
+import { isFinalJobStatus, type Job, type JobLease, type JobProgress } from '../domain/job.js';
 import { errorMessage } from '../errors.js';
 import {
   createJobEvent,
@@ -13,7 +16,9 @@ import {
 import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
+import { createSpillFolder } from '../sweepers/spill-folder.js';
 import { createWorker, type WorkerJob } from '../worker/create-worker.js';
+import type { DatabaseGate } from '../worker/database-gate.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
 
@@ -26,7 +31,11 @@ export interface JobWorkerOptions {
   concurrency?: number;
   /** Memory the engine may use, shared by the concurrent runs. @default 268435456 (256 MiB) */
   memoryBudget?: number;
-  /** Directory for the engine's spill files. @default os.tmpdir() */
+  /**
+   * Directory for the engine's spill files; runs spill into this process's folder in it
+   * (`playtally-worker-<host>-<pid>`), which `sweepSpillFolders` removes once the process is gone.
+   * @default os.tmpdir()
+   */
   tempDir?: string;
   /** Deliveries of one job before it is failed and dead-lettered. @default 5 */
   maxAttempts?: number;
@@ -34,6 +43,13 @@ export interface JobWorkerOptions {
   closeTimeoutMs?: number;
   /** Publish progress when this long has passed since the last report. @default 1000 */
   progressIntervalMs?: number;
+  /**
+   * How long a job's lease lasts; it is renewed every third of that while the job runs. A
+   * worker that dies loses its leases this long after. @default 30000
+   */
+  leaseTtlMs?: number;
+  /** Holds store calls while the database is away (the worker pauses). @default none */
+  gate?: DatabaseGate;
   /** @default TOPICS */
   topics?: TopicNames;
   /** @default silentLogger */
@@ -70,14 +86,19 @@ interface Reached {
 }
 
 /**
- * Creates a worker that consumes `job.requested` in the `workers` group: it marks the job
- * processing, streams its upload through the engine into an atomically stored result, marks it
- * succeeded with the statistics, publishes `job.completed`, and only then acknowledges. It is
- * the song-aggregation processor on the generic {@link createWorker}.
+ * Creates a worker that consumes `job.requested` in the `workers` group: it takes the job's
+ * lease, marks it processing, streams its upload through the engine into an atomically stored
+ * result, marks it succeeded with the statistics, publishes `job.completed`, and only then
+ * acknowledges. It is the song-aggregation processor on the generic {@link createWorker}.
  *
- * Idempotent by job id: a delivery of a finished or cancelled job is acknowledged and ignored.
- * Bad input fails the job with the engine's message (not retried); any other error is thrown
- * so the transport redelivers, and on the last attempt the job is failed too.
+ * Runs once at a time: a job runs under a lease renewed while it runs, and every write of the
+ * run is fenced by the lease's token. A delivery of a job whose lease another worker holds (a
+ * redelivery after a broker reconnect, say) waits until that run finishes, and is then
+ * acknowledged, or until the lease expires (that worker died), and then runs it. A run whose
+ * lease was taken over cannot record its result. Idempotent by job id: a delivery of a finished
+ * or cancelled job is acknowledged and ignored. Bad input fails the job with the engine's
+ * message (not retried); any other error is thrown so the transport redelivers, and on the
+ * last attempt the job is failed too.
  *
  * @example
  * ```ts
@@ -93,9 +114,15 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const concurrency = Math.max(1, options.concurrency ?? 2);
   const runBudget = Math.floor((options.memoryBudget ?? 256 * 1024 ** 2) / concurrency);
   const intervalMs = options.progressIntervalMs ?? 1000;
+  const leaseTtlMs = Math.max(300, options.leaseTtlMs ?? 30_000);
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  let spillFolder: string | undefined;
   let cancellations: Subscription | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+
+  const stored = <T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
+    options.gate === undefined ? operation() : options.gate.run(operation, signal);
 
   const publish = async (type: JobEventType, job: Job, log: Logger): Promise<void> => {
     try {
@@ -107,36 +134,89 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   const fail = async (
     job: Job,
+    lease: JobLease,
     code: string,
     message: string,
     log: Logger,
     progress?: JobProgress,
-  ): Promise<void> => {
-    const failed = await jobs.transition(job.id, ['queued', 'processing'], {
-      status: 'failed',
-      error: { code, message },
-      ...(progress ? { progress } : {}),
-      finishedAt: new Date().toISOString(),
-    });
+  ) => {
+    const failed = await stored(() =>
+      jobs.transition(
+        job.id,
+        ['queued', 'processing'],
+        {
+          status: 'failed',
+          error: { code, message },
+          ...(progress ? { progress } : {}),
+          finishedAt: new Date().toISOString(),
+        },
+        { lease },
+      ),
+    );
     if (!failed) return;
     log.warn({ code, reason: message }, 'job failed');
     await publish(EVENT_TYPES.jobFailed, failed, log);
     await blobs.delete(job.inputKey).catch(() => {});
   };
 
+  /** The lease, once any other live run is over; `undefined` when the job finished meanwhile. */
+  const takeLease = async (task: WorkerJob<JobRequestedData>, log: Logger) => {
+    const id = task.data.jobId;
+    let waiting = false;
+    for (;;) {
+      const lease = await stored(() => jobs.acquireLease(id, owner, leaseTtlMs), task.signal);
+      if (lease !== undefined) return lease;
+      const current = await stored(() => jobs.get(id), task.signal);
+      if (current === undefined || isFinalJobStatus(current.status)) return undefined;
+      if (!waiting) {
+        waiting = true;
+        log.info('job runs elsewhere under a live lease: waiting for that run');
+      }
+      const slept = await sleepUnlessAborted(Math.min(2000, leaseTtlMs / 3), task.signal);
+      if (!slept) throw new PlaytallyError('ABORTED', `stopped waiting for job ${id}'s lease`);
+    }
+  };
+
+  /** Renews the lease every third of its time; a lost lease stops the run. */
+  const keepLease = (initial: JobLease, log: Logger): { current(): JobLease; stop(): void } => {
+    let lease = initial;
+    const timer = setInterval(() => {
+      jobs.renewLease(lease, leaseTtlMs).then(
+        (renewed) => {
+          if (renewed !== undefined) lease = renewed;
+          else if (worker.cancel(lease.jobId, 'lease lost'))
+            log.warn('job lease lost: run stopped');
+        },
+        (error: unknown) => log.warn(errorFields(error), 'could not renew the job lease'),
+      );
+    }, leaseTtlMs / 3);
+    timer.unref();
+    return { current: () => lease, stop: () => clearInterval(timer) };
+  };
+
   const runJob = async (
     job: Job,
+    lease: () => JobLease,
     task: WorkerJob<JobRequestedData>,
     log: Logger,
     reached: Reached,
   ) => {
-    const started = await jobs.transition(job.id, ['queued', 'processing'], {
-      status: 'processing',
-      attempts: job.attempts + 1,
-      startedAt: new Date().toISOString(),
-      progress: { bytesRead: 0, totalBytes: job.sizeBytes, rowsRead: 0 },
-      error: null,
-    });
+    const started = await stored(
+      () =>
+        jobs.transition(
+          job.id,
+          ['queued', 'processing'],
+          {
+            status: 'processing',
+            attempts: job.attempts + 1,
+            startedAt: new Date().toISOString(),
+            progress: { bytesRead: 0, totalBytes: job.sizeBytes, rowsRead: 0 },
+            error: null,
+          },
+          { lease: lease() },
+        ),
+      task.signal,
+    );
     if (!started) return; // cancelled between the read and now
     log.info({ attempt: task.attempt, sizeBytes: job.sizeBytes }, 'job started');
     await publish(EVENT_TYPES.jobStarted, started, log);
@@ -144,9 +224,14 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     const due = createProgressThrottle({ totalBytes: job.sizeBytes, intervalMs });
     let reporting: Promise<void> | undefined;
     const report = async (progress: JobProgress): Promise<void> => {
-      const updated = await jobs.transition(job.id, ['processing'], { progress });
-      // Not processing any more: cancelled (the event may have been missed) or finished by a
-      // duplicate delivery elsewhere. Either way this run's output is not wanted.
+      const updated = await jobs.transition(
+        job.id,
+        ['processing'],
+        { progress },
+        { lease: lease() },
+      );
+      // Not processing any more under this lease: cancelled (the event may have been missed),
+      // finished or taken over elsewhere. Either way this run's output is not wanted.
       if (!updated) return void worker.cancel(job.id, 'superseded');
       await publish(EVENT_TYPES.jobProgress, updated, log);
     };
@@ -166,7 +251,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       inputKey: job.inputKey,
       onInvalid: job.onInvalid,
       memoryBudget: runBudget,
-      ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
+      ...(spillFolder === undefined ? {} : { tempDir: spillFolder }),
       signal: task.signal,
       onProgress,
       onRead: (bytesRead) => {
@@ -176,7 +261,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       progressIntervalMs: Math.min(250, intervalMs),
     });
     await reporting;
-    const succeeded = await jobs.transition(job.id, ['processing'], {
+    const patch = {
       status: 'succeeded',
       resultKey,
       statistics,
@@ -186,11 +271,19 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         rowsRead: statistics.rowsRead,
       },
       finishedAt: new Date().toISOString(),
-    });
+    } as const;
+    let succeeded = await stored(() =>
+      jobs.transition(job.id, ['processing'], patch, { lease: lease() }),
+    );
     if (!succeeded) {
-      // Cancelled (or finished elsewhere) while the result was being written: never serve it.
+      // A retried commit after a lost connection may find its own first try already applied.
+      const current = await stored(() => jobs.get(job.id));
+      if (current?.status === 'succeeded' && current.resultKey === resultKey) succeeded = current;
+    }
+    if (!succeeded) {
+      // Cancelled, or taken over by another run, while the result was being written.
       await blobs.delete(resultKey);
-      log.info('job stopped before its result was recorded; result discarded');
+      log.info('job stopped or fenced off before its result was recorded; result discarded');
       return;
     }
     log.info({ rowsRead: statistics.rowsRead, durationMs: statistics.durationMs }, 'job succeeded');
@@ -200,46 +293,50 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   const processJob = async (task: WorkerJob<JobRequestedData>): Promise<void> => {
     const log = logger.child({ jobId: task.data.jobId });
-    const job = await jobs.get(task.data.jobId);
+    const job = await stored(() => jobs.get(task.data.jobId), task.signal);
     if (!job) return log.warn('job.requested for an unknown job; ignored');
-    if (job.status !== 'queued' && job.status !== 'processing') {
+    if (isFinalJobStatus(job.status)) {
       return log.debug({ status: job.status }, 'job already finished; delivery ignored');
     }
+    const lease = await takeLease(task, log);
+    if (lease === undefined) return log.info('job finished by another run; delivery ignored');
+    const held = keepLease(lease, log);
     const reached: Reached = { bytesRead: 0, rowsRead: 0 };
     try {
-      await runJob(job, task, log, reached);
+      const fresh = (await stored(() => jobs.get(job.id), task.signal)) ?? job;
+      await runJob(fresh, held.current, task, log, reached);
     } catch (error) {
-      const current = await jobs.get(job.id);
-      if (!current || (current.status !== 'queued' && current.status !== 'processing')) return;
+      const current = await stored(() => jobs.get(job.id)).catch(() => undefined);
+      if (current === undefined) throw error;
+      if (isFinalJobStatus(current.status)) return;
       if (task.signal.aborted) {
         // Handed back (the worker is closing): another worker takes it from the queue.
-        await jobs.transition(job.id, ['processing'], { status: 'queued' }).catch(() => {});
+        await jobs
+          .transition(job.id, ['processing'], { status: 'queued' }, { lease: held.current() })
+          .catch(() => {});
         log.warn('job handed back for another worker');
         throw error;
       }
       if (isPlaytallyError(error) && BAD_INPUT_CODES.includes(error.code)) {
-        return fail(
-          current,
-          error.code,
-          error.message,
-          log,
-          progressAtFailure(reached, error, job),
-        );
+        const progress = progressAtFailure(reached, error, job);
+        return fail(current, held.current(), error.code, error.message, log, progress);
       }
       if (isPlaytallyError(error, 'NOT_FOUND')) {
-        return fail(
-          current,
-          'NOT_FOUND',
-          `the upload of job ${job.id} is missing from storage`,
-          log,
-        );
+        const reason = `the upload of job ${job.id} is missing from storage`;
+        return fail(current, held.current(), 'NOT_FOUND', reason, log);
       }
       log.error({ ...errorFields(error), attempt: task.attempt }, 'job run failed');
       if (task.lastAttempt) {
+        const code = isPlaytallyError(error) ? error.code : 'INTERNAL';
         const reason = `gave up after ${task.attempt} attempts: ${errorMessage(error)}`;
-        await fail(current, 'INTERNAL', reason, log);
+        await fail(current, held.current(), code, reason, log);
+      } else {
+        // The next delivery, wherever it lands, may start at once.
+        await jobs.releaseLease(held.current()).catch(() => {});
       }
       throw error;
+    } finally {
+      held.stop();
     }
   };
 
@@ -256,13 +353,14 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   return {
     start() {
       starting ??= (async () => {
+        spillFolder = await createSpillFolder(options.tempDir);
         await ensureTopics(transport, topics);
         cancellations = await transport.subscribe<unknown>(topics.events, async (event) => {
           if (event.type === EVENT_TYPES.jobCancelled && event.subject)
             worker.cancel(event.subject);
         });
         await worker.start();
-        logger.info({ concurrency, transport: transport.name }, 'job worker started');
+        logger.info({ concurrency, transport: transport.name, owner }, 'job worker started');
       })();
       return starting;
     },
@@ -273,6 +371,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         // The jobs first: running jobs still hear cancellations meanwhile.
         await worker.close();
         await cancellations?.close();
+        if (spillFolder !== undefined) {
+          await rm(spillFolder, { recursive: true, force: true }).catch(() => {});
+        }
         logger.info('job worker closed');
       })();
       return closing;

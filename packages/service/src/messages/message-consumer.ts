@@ -5,6 +5,7 @@ import type { NewMessage, StoredMessage } from '../domain/message.js';
 import { createMessageEvent, EVENT_TYPES } from '../events/events.js';
 import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
 import type { MessageStore } from '../ports/message-store.js';
+import type { DatabaseGate } from '../worker/database-gate.js';
 
 /**
  * Application work for one message, run before it is marked consumed. Throwing makes the
@@ -20,6 +21,11 @@ export interface MessageConsumerOptions {
   transport: Transport;
   /** Extra work per message (the footage example appends CSV rows). @default none */
   handler?: MessageHandler;
+  /**
+   * Holds store calls while the database is away, so consumption pauses instead of burning
+   * delivery attempts. @default none: store errors fail the delivery (it is redelivered)
+   */
+  gate?: DatabaseGate;
   /** Messages handled at once. @default 4 */
   concurrency?: number;
   /** Deliveries before a message is dead-lettered. @default 5 */
@@ -40,7 +46,8 @@ export interface MessageConsumer {
 
 /**
  * Creates the consumer of posted messages: it runs the optional handler, persists the message
- * as consumed (idempotently by id, so a redelivery is stored once) and publishes
+ * as consumed (idempotently by message id, so a redelivered or republished event is handled
+ * once) and publishes
  * `message.consumed` on the events topic.
  *
  * @example
@@ -57,15 +64,22 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   let started = false;
   let closing: Promise<void> | undefined;
 
+  const stored = <T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> =>
+    options.gate === undefined ? operation() : options.gate.run(operation, signal);
+
   const handle = async (event: CloudEvent, context: DeliveryContext): Promise<void> => {
     const incoming = toNewMessage(event);
     const log = logger.child({ messageId: incoming.id });
-    const existing = await messages.get(incoming.id);
+    const existing = await stored(() => messages.get(incoming.id), context.signal);
     if (existing?.status === 'consumed') return log.debug('message already consumed; skipped');
     if (handler) {
       await handler(existing ?? { ...incoming, status: 'received', consumedAt: null }, context);
     }
-    const consumed = await messages.markConsumed(incoming.id, new Date().toISOString(), incoming);
+    const at = new Date().toISOString();
+    const consumed = await stored(
+      () => messages.markConsumed(incoming.id, at, incoming),
+      context.signal,
+    );
     log.info({ type: consumed.type }, 'message consumed');
     try {
       await transport.publish(
@@ -98,6 +112,11 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   };
 }
 
+/**
+ * The message an event carries. The API publishes a stored message with its id as `subject`
+ * (the event id is the client's `ce-id` when it sent one); an event from another producer is
+ * stored under its own id.
+ */
 function toNewMessage(event: CloudEvent): NewMessage {
   const data: unknown = event.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -106,7 +125,7 @@ function toNewMessage(event: CloudEvent): NewMessage {
     });
   }
   return {
-    id: event.id,
+    id: event.subject ?? event.id,
     type: event.type,
     source: event.source,
     data: data as Record<string, unknown>,

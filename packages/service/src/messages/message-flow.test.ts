@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { StoredMessage } from '../domain/message.js';
 import { ensureTopics, TOPICS } from '../events/topics.js';
+import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.js';
+import { createReconciler } from '../outbox/reconciler.js';
 import type { MessageStore } from '../ports/message-store.js';
 import { createMemoryMessageStore } from '../stores/memory-message-store.js';
 import { createMessageConsumer, type MessageConsumerOptions } from './message-consumer.js';
@@ -15,13 +17,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let transport: MemoryTransport;
 let messages: MessageStore;
 let service: MessageService;
+let relay: OutboxRelay;
 let events: CloudEvent[];
 let closers: (() => Promise<void>)[];
 
 beforeEach(async () => {
   transport = createMemoryTransport({ closeTimeoutMs: 500 });
   messages = createMemoryMessageStore();
-  service = createMessageService({ messages, transport });
+  relay = createOutboxRelay({ outbox: messages.outbox, transport, pollIntervalMs: 20 });
+  relay.start();
+  service = createMessageService({ messages, relay });
   events = [];
   closers = [];
   await transport.subscribe(TOPICS.events, async (event) => {
@@ -31,6 +36,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const close of closers) await close();
+  await relay.close();
   await transport.close();
 });
 
@@ -109,7 +115,7 @@ describe('the message flow', () => {
       'footage',
       z.object({ camera: z.string(), frames: z.number().int().positive() }),
     );
-    const typed = createMessageService({ messages, transport, schemas });
+    const typed = createMessageService({ messages, relay, schemas });
     await expect(
       typed.post({ type: 'footage', data: { camera: 'A', frames: 0 } }),
     ).rejects.toMatchObject({
@@ -125,6 +131,100 @@ describe('the message flow', () => {
     await expect(typed.post({ type: '../etc', data: {} })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
     });
+  });
+
+  it("keeps the client's ce-id and ce-time, and stores a repeated ce-id once", async () => {
+    const delivered: CloudEvent[] = [];
+    await transport.subscribe(TOPICS.messages, async (event) => {
+      delivered.push(event);
+    });
+    const input = {
+      data: { n: 1 },
+      source: 'urn:sensor:7',
+      eventId: 'A234-1234-1234',
+      eventTime: '2024-04-05T17:31:00+02:00',
+    };
+    const first = await service.post(input);
+    const again = await service.post({ ...input, data: { n: 2 } });
+    const other = await service.post({ ...input, source: 'urn:sensor:8' });
+    expect(again).toEqual(first);
+    expect(other.id).not.toBe(first.id);
+    await relay.drain();
+    await sleep(20);
+    expect(delivered.filter((event) => event.subject === first.id)).toEqual([
+      expect.objectContaining({
+        id: 'A234-1234-1234',
+        source: 'urn:sensor:7',
+        time: '2024-04-05T17:31:00+02:00',
+        data: { n: 1 },
+      }),
+    ]);
+  });
+
+  it('replays an Idempotency-Key with the same message and refuses it with another', async () => {
+    const first = await service.post({ data: { n: 1 }, idempotencyKey: 'k-1' });
+    expect(await service.post({ data: { n: 1 }, idempotencyKey: 'k-1' })).toEqual(first);
+    await expect(service.post({ data: { n: 2 }, idempotencyKey: 'k-1' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+    expect((await messages.list()).items).toHaveLength(1);
+  });
+
+  it('refuses new messages with BACKLOG_FULL while the outbox is at its limit', async () => {
+    await relay.close();
+    relay = createOutboxRelay({ outbox: messages.outbox, transport, maxBacklog: 2 });
+    const full = createMessageService({ messages, relay });
+    await full.post({ data: { n: 1 } });
+    expect(await relay.refreshBacklog()).toBe(2); // message.received and the message itself
+    await expect(full.post({ data: { n: 2 } })).rejects.toMatchObject({
+      code: 'BACKLOG_FULL',
+      details: { component: 'broker' },
+    });
+  });
+
+  it('republishes a message still received after the reconcile age', async () => {
+    const stored = await service.post({ data: { lost: true } });
+    await relay.drain();
+    // The broker confirmed it, then lost it (a Redis restarted without persistence): nobody
+    // consumed it. The reconciler sends it again.
+    const reconciler = createReconciler({
+      jobs: (await import('../stores/memory-job-store.js')).createMemoryJobStore(),
+      messages,
+    });
+    await startConsumer();
+    expect(await reconciler.runOnce({ olderThanMs: 0 })).toEqual({ jobs: 0, messages: 1 });
+    expect(await reconciler.runOnce({ olderThanMs: 60_000 })).toEqual({ jobs: 0, messages: 0 });
+    relay.notify();
+    expect((await waitForConsumed(stored.id)).data).toEqual({ lost: true });
+  });
+
+  it('commits concurrent posts together, and a failing one alone', async () => {
+    const batches: number[] = [];
+    const counted = {
+      ...messages,
+      insertMany: (writes: Parameters<MessageStore['insertMany']>[0]) => {
+        batches.push(writes.length);
+        return messages.insertMany(writes);
+      },
+    };
+    const batched = createMessageService({ messages: counted, relay });
+    const plain = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => batched.post({ data: { n } })),
+    );
+    expect(plain).toHaveLength(10);
+    expect(batches).toEqual([10]);
+    batches.length = 0;
+    // Two posts racing with one key and different bodies: the batch fails on the key, so each
+    // is committed alone; the first wins and the second is told the key was reused.
+    const results = await Promise.allSettled([
+      batched.post({ data: { n: 10 } }),
+      batched.post({ data: { first: true }, idempotencyKey: 'raced' }),
+      batched.post({ data: { second: true }, idempotencyKey: 'raced' }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(results[2]).toMatchObject({ reason: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(batches).toEqual([3, 1, 1, 1]);
+    expect((await messages.list({ limit: 500 })).items).toHaveLength(12);
   });
 
   it('answers NOT_FOUND for an unknown message', async () => {

@@ -121,10 +121,40 @@ describe('createFsBlobStore', () => {
       );
     try {
       const chunks = Array.from({ length: 40 }, () => new Uint8Array(1 << 20));
-      await expect(blobs.put(chunks)).rejects.toMatchObject({ code: 'EIO' });
+      await expect(blobs.put(chunks)).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        message: expect.stringContaining('EIO'),
+        details: { component: 'storage' },
+      });
       expect(failOnce).toHaveBeenCalled();
     } finally {
       failOnce.mockRestore();
+    }
+    expect(await filesUnder(directory)).toEqual([]);
+  });
+
+  it('says "disk full" when the disk runs out of space, and leaves nothing', async () => {
+    const directory = await temporaryDirectory();
+    const blobs = createFsBlobStore({ directory });
+    const probe = await open(join(directory, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as {
+      write(...args: unknown[]): Promise<unknown>;
+    };
+    await probe.close();
+    await rm(join(directory, 'probe'));
+    const full = vi
+      .spyOn(prototype, 'write')
+      .mockRejectedValue(
+        Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }),
+      );
+    try {
+      await expect(blobs.put([new Uint8Array(2 << 20)])).rejects.toMatchObject({
+        code: 'STORAGE_FULL',
+        message: expect.stringContaining('disk full'),
+        details: { component: 'storage', reason: 'disk full' },
+      });
+    } finally {
+      full.mockRestore();
     }
     expect(await filesUnder(directory)).toEqual([]);
   });

@@ -7,6 +7,7 @@ import type { BlobInfo, BlobRange, BlobStore, PutBlobOptions } from '../ports/bl
 import { newBlobKey, parseBlobKey } from './blob-keys.js';
 import { checkBlobRange } from './blob-range.js';
 import { expectedBytesError } from './expected-bytes.js';
+import { probeWritable } from './storage-probe.js';
 
 /** Options of {@link createFsBlobStore}. */
 export interface FsBlobStoreOptions {
@@ -51,9 +52,15 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       const { prefix, id } = newBlobKey(putOptions.prefix);
       if (putOptions.signal?.aborted) throw abortError(putOptions.signal);
       const folder = join(root, prefix);
-      await mkdir(folder, { recursive: true });
+      const what = `store blob ${prefix}/${id}`;
       const temporary = join(folder, `.tmp-${id}`);
-      const handle = await open(temporary, 'wx', 0o600);
+      let handle: FileHandle;
+      try {
+        await mkdir(folder, { recursive: true });
+        handle = await open(temporary, 'wx', 0o600);
+      } catch (error) {
+        throw storageError(error, what);
+      }
       let size: number;
       try {
         size = await copyInto(handle, source, putOptions);
@@ -61,17 +68,15 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       } catch (error) {
         await handle.close().catch(() => {});
         await rm(temporary, { force: true });
-        throw error;
+        throw storageError(error, what);
       }
-      await handle.close();
       try {
+        await handle.close();
         await rename(temporary, join(folder, id));
         await syncDirectory(folder);
       } catch (error) {
         await rm(temporary, { force: true });
-        throw new PlaytallyError('STORE_ERROR', `Could not store blob ${prefix}/${id}`, {
-          cause: error,
-        });
+        throw storageError(error, what);
       }
       return { key: `${prefix}/${id}`, size };
     },
@@ -119,9 +124,11 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
         throw new PlaytallyError(
           'STORE_ERROR',
           `fs blob store: the directory ${root} cannot be used: ${(error as Error).message}`,
-          { cause: error, details: { directory: root } },
+          { cause: error, details: { directory: root, component: 'storage' } },
         );
       }
+      // Permissions are not enough: a full or read-only disk shows only when written to.
+      await probeWritable(root);
     },
   };
 }
@@ -225,6 +232,37 @@ async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> 
     offset += bytesWritten;
   }
 }
+
+/**
+ * A file system error as the service sees it: a full or read-only disk is `STORAGE_FULL` whose
+ * message says so in words ("disk full", "read-only"); any other is `STORE_ERROR`. Both name
+ * the component (`storage`); the path stays in the cause, for the log. Errors that already are
+ * {@link PlaytallyError}s (a size limit, an abort, the source's own failure) pass through.
+ */
+function storageError(error: unknown, what: string): unknown {
+  if (error instanceof PlaytallyError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code === undefined ? undefined : FULL_DISK_REASONS[code];
+  if (reason !== undefined) {
+    return new PlaytallyError('STORAGE_FULL', `could not ${what}: ${reason} (${code})`, {
+      cause: error,
+      details: { component: 'storage', reason },
+    });
+  }
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return new PlaytallyError('STORE_ERROR', `could not ${what}: ${code}`, {
+      cause: error,
+      details: { component: 'storage' },
+    });
+  }
+  return error;
+}
+
+const FULL_DISK_REASONS: Readonly<Record<string, string>> = {
+  ENOSPC: 'disk full',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+};
 
 function abortError(signal: AbortSignal): PlaytallyError {
   return new PlaytallyError('ABORTED', 'Blob upload was aborted', { cause: signal.reason });

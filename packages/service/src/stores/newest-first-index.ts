@@ -13,6 +13,12 @@ export class NewestFirstIndex {
     this.#positions.splice(this.#firstAfter(position, true), 0, position);
   }
 
+  /** Removes a position inserted before; absent positions are ignored. */
+  remove(position: PagePosition): void {
+    const index = this.#firstAfter(position, true);
+    if (this.#positions[index]?.id === position.id) this.#positions.splice(index, 1);
+  }
+
   /** Ids of the page after `cursor` (or the first page), with the cursor of the next page. */
   page(after: PagePosition | undefined, limit: number): Page<string> {
     const start = after === undefined ? 0 : this.#firstAfter(after, false);

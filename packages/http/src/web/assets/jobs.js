@@ -14,7 +14,7 @@ import {
 } from './dom.js';
 import { createPagedList } from './paged-list.js';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'expired']);
 
 /**
  * @typedef {{ bytesRead: number, totalBytes: number, rowsRead: number }} JobProgress

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AggregateStatistics } from '@playtally/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Job, JobStatus, NewJob } from '../../domain/job.js';
+import { JOB_STATUSES, type Job, type JobStatus, type NewJob } from '../../domain/job.js';
 import type { JobStore } from '../../ports/job-store.js';
 import { compareNewestFirst } from '../../stores/page-cursor.js';
 import { type ContractClock, collectPages, createContractClock } from './contract-clock.js';
+import { describeJobLeaseCases } from './job-lease-cases.js';
+import { describeJobOutboxCases } from './job-outbox-cases.js';
+import { describeOutboxCases } from './outbox-cases.js';
 
 /** What {@link describeJobStoreContract} hands the factory for each test. */
 export interface JobStoreContractContext {
@@ -18,13 +21,7 @@ export interface JobStoreContractContext {
 /** Makes a fresh, empty store for one test. The suite closes it afterwards. */
 export type JobStoreFactory = (context: JobStoreContractContext) => JobStore | Promise<JobStore>;
 
-const ALL_STATUSES: readonly JobStatus[] = [
-  'queued',
-  'processing',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
+const ALL_STATUSES: readonly JobStatus[] = JOB_STATUSES;
 
 const STATISTICS: AggregateStatistics = {
   bytesRead: 5_000_000_123,
@@ -54,7 +51,9 @@ export function sampleNewJob(overrides: Partial<NewJob> = {}): NewJob {
 /**
  * The behaviour every {@link JobStore} must show, as a vitest suite: round trips of every field,
  * `CONFLICT` on a duplicate id, newest-first keyset pagination (ties on `createdAt` included),
- * compare-and-set `transition` under concurrency, `countByStatus`, idempotent `close`.
+ * compare-and-set `transition` under concurrency, `countByStatus`, leases with fencing tokens,
+ * rows committed with their outbox events and idempotency keys, the reconciler's and sweepers'
+ * queries, the outbox itself (claim, lease, retry, complete), idempotent `close`.
  *
  * @example
  * ```ts
@@ -292,6 +291,7 @@ export function describeJobStoreContract(name: string, factory: JobStoreFactory)
         succeeded: 0,
         failed: 0,
         cancelled: 0,
+        expired: 0,
       });
       const jobs = await createMany(7, 7);
       const moves: JobStatus[] = ['processing', 'processing', 'succeeded', 'failed', 'cancelled'];
@@ -300,7 +300,14 @@ export function describeJobStoreContract(name: string, factory: JobStoreFactory)
       );
       const counts = await store.countByStatus();
       expect(Object.keys(counts).sort()).toEqual([...ALL_STATUSES].sort());
-      expect(counts).toEqual({ queued: 2, processing: 2, succeeded: 1, failed: 1, cancelled: 1 });
+      expect(counts).toEqual({
+        queued: 2,
+        processing: 2,
+        succeeded: 1,
+        failed: 1,
+        cancelled: 1,
+        expired: 0,
+      });
     });
 
     it('creates many jobs concurrently without losing one', async () => {
@@ -309,6 +316,11 @@ export function describeJobStoreContract(name: string, factory: JobStoreFactory)
       const { items } = await collectPages((request) => store.list(request), 10);
       expect(items.map((job) => job.id).sort()).toEqual(inputs.map((input) => input.id).sort());
     });
+
+    const context = { store: () => store, clock: () => clock };
+    describeJobLeaseCases(context);
+    describeJobOutboxCases(context);
+    describeOutboxCases(context);
 
     it('closes idempotently and refuses work afterwards with STORE_ERROR', async () => {
       await store.close();

@@ -4,6 +4,7 @@ import type { NewMessage, StoredMessage } from '../../domain/message.js';
 import type { MessageStore } from '../../ports/message-store.js';
 import { compareNewestFirst } from '../../stores/page-cursor.js';
 import { collectPages } from './contract-clock.js';
+import { describeMessageOutboxCases } from './message-outbox-cases.js';
 
 /** Makes a fresh, empty store for one test. The suite closes it afterwards. */
 export type MessageStoreFactory = () => MessageStore | Promise<MessageStore>;
@@ -27,7 +28,9 @@ const at = (offsetMs: number): string => new Date(BASE_TIME + offsetMs).toISOStr
 /**
  * The behaviour every {@link MessageStore} must show, as a vitest suite: round trips, insert
  * idempotent by id (first wins, also concurrently), `markConsumed` first-wins with its fallback
- * insert, newest-first keyset pagination with ties, idempotent `close`.
+ * insert, newest-first keyset pagination with ties, messages committed with their outbox events
+ * and idempotency keys (one by one and in batches), the reconciler's queries, idempotent
+ * `close`.
  *
  * @example
  * ```ts
@@ -166,6 +169,8 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
         code: 'VALIDATION_FAILED',
       });
     });
+
+    describeMessageOutboxCases(() => store);
 
     it('closes idempotently and refuses work afterwards with STORE_ERROR', async () => {
       await store.close();

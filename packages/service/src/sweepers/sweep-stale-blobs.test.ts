@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFsBlobStore } from './fs-blob-store.js';
+import { createFsBlobStore } from '../stores/fs-blob-store.js';
 import { sweepStaleBlobWrites } from './sweep-stale-blobs.js';
 
 describe('sweepStaleBlobWrites', () => {
