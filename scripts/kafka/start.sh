@@ -16,6 +16,7 @@
 # 9092), KAFKA_CONTROLLER_PORT (default 9093) and KAFKA_STATE_DIR (data, logs, configuration and pid
 # file; default $KAFKA_HOME_CACHE). The jars are shared.
 set -euo pipefail
+source "$(dirname "$0")/../lib/pidfile-service.sh"
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${KAFKA_HOME_CACHE:-$HOME/.cache/playtally-kafka}"
 state="${KAFKA_STATE_DIR:-$cache}"
@@ -25,21 +26,13 @@ libs="$cache/libs"
 data="$state/data"
 logs="$state/logs"
 conf="$state/server.properties"
+pattern='kafka\.Kafka'
 pidfile="$state/kafka.pid"
 timeout="${KAFKA_START_TIMEOUT:-120}"
 heap="${KAFKA_HEAP:-512m}"
 bootstrap="127.0.0.1:$port"
 
 say() { echo "kafka/start: $*"; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# The pid file may outlive its broker (a machine restarted, a killed session): it only counts when
-# that pid is alive *and* is a Kafka broker, since a pid can be reused by an unrelated process.
-running_pid() {
-  local pid
-  [ -s "$pidfile" ] || return 1
-  pid="$(cat "$pidfile")"
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' && echo "$pid"
-}
 
 # A real protocol answer, not just an open port: the admin client lists the topics, which needs
 # the broker to have caught up with the metadata log and to serve requests.

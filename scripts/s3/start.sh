@@ -19,12 +19,14 @@
 # Environment: S3PROXY_HOME_CACHE, S3PROXY_PORT (default 9000), S3PROXY_START_TIMEOUT (seconds,
 # default 90), S3PROXY_HEAP (default 512m).
 set -euo pipefail
+source "$(dirname "$0")/../lib/pidfile-service.sh"
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${S3PROXY_HOME_CACHE:-$HOME/.cache/playtally-s3}"
 libs="$cache/libs"
 data="$cache/data"
 logs="$cache/logs"
 conf="$cache/s3proxy.conf"
+pattern='org\.gaul\.s3proxy|s3proxy-.*\.jar'
 pidfile="$cache/s3proxy.pid"
 port="${S3PROXY_PORT:-9000}"
 timeout="${S3PROXY_START_TIMEOUT:-90}"
@@ -35,15 +37,6 @@ secret_key=playtally-secret
 bucket=playtally
 
 say() { echo "s3/start: $*"; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# The pid file may outlive its server (a machine restarted, a killed session): it only counts when
-# that pid is alive *and* is S3Proxy, since a pid can be reused by an unrelated process.
-running_pid() {
-  local pid
-  [ -s "$pidfile" ] || return 1
-  pid="$(cat "$pidfile")"
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'org\.gaul\.s3proxy\|s3proxy-.*\.jar' && echo "$pid"
-}
 
 # A signed S3 request (curl signs with AWS SigV4), not just an open port: listing the buckets
 # answers 200 only when S3Proxy serves requests and accepts the test credentials.
