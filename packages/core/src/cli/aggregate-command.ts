@@ -5,9 +5,15 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { aggregateCsv, aggregateFile } from '../engine/aggregate-csv.js';
-import type { AggregateProgress, AggregateStatistics, InvalidRowPolicy } from '../engine/types.js';
+import type { AggregateProgress, AggregateStatistics } from '../engine/types.js';
 import { formatBytes, parseByteSize } from './byte-size.js';
-import { type CliCommand, type CliContext, ExitCode, UsageError } from './cli-command.js';
+import {
+  type CliCommand,
+  type CliContext,
+  ExitCode,
+  parseInvalidRowPolicy,
+  UsageError,
+} from './cli-command.js';
 import { counted } from './counted.js';
 import { createProgressBar } from './progress-bar.js';
 
@@ -56,10 +62,7 @@ export const aggregateCommand: CliCommand = {
     });
     if (positionals.length !== 1)
       throw new UsageError('aggregate takes one input: a file, or - for standard input');
-    const onInvalid = values['on-invalid'];
-    if (onInvalid !== 'fail' && onInvalid !== 'skip') {
-      throw new UsageError(`--on-invalid must be fail or skip, got "${onInvalid}"`);
-    }
+    const onInvalid = parseInvalidRowPolicy(values['on-invalid']);
     const memoryBudget = parseByteSize(values['memory-budget'], '--memory-budget');
     const maxRecordBytes = parseByteSize(values['max-record'], '--max-record');
     const threads = parseThreads(values.threads);
@@ -72,7 +75,7 @@ export const aggregateCommand: CliCommand = {
       input.size === undefined ? {} : { totalBytes: input.size },
     );
     const options = {
-      onInvalid: onInvalid as InvalidRowPolicy,
+      onInvalid,
       memoryBudget,
       maxRecordBytes,
       threads,

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { InvalidRowPolicy } from '../engine/types.js';
 
 /** What a command gets from the process: streams, and a signal that fires on Ctrl-C. */
 export interface CliContext {
@@ -36,4 +37,10 @@ export const ExitCode = {
 /** A mistake on the command line; printed with a hint, exits with {@link ExitCode.Usage}. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** The `--on-invalid` option of `aggregate` and `submit`, checked. */
+export function parseInvalidRowPolicy(value: string | undefined): InvalidRowPolicy {
+  if (value === 'fail' || value === 'skip') return value;
+  throw new UsageError(`--on-invalid must be fail or skip, got "${value}"`);
 }

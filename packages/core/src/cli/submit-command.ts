@@ -7,7 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../sizes/byte-size.js';
-import { type CliCommand, type CliContext, ExitCode, UsageError } from './cli-command.js';
+import {
+  type CliCommand,
+  type CliContext,
+  ExitCode,
+  parseInvalidRowPolicy,
+  UsageError,
+} from './cli-command.js';
 import { counted } from './counted.js';
 import { followJob } from './follow-job.js';
 import { createProgressBar, type ProgressBar } from './progress-bar.js';
@@ -59,10 +65,7 @@ export const submitCommand: CliCommand = {
       },
     });
     if (positionals.length !== 1) throw new UsageError('submit takes one file to upload');
-    const onInvalid = values['on-invalid'];
-    if (onInvalid !== 'fail' && onInvalid !== 'skip') {
-      throw new UsageError(`--on-invalid must be fail or skip, got "${onInvalid}"`);
-    }
+    const onInvalid = parseInvalidRowPolicy(values['on-invalid']);
     const input = positionals[0]!;
     const client = serverClient(values);
     const say = (line: string) => context.stderr.write(`${line}\n`);
