@@ -126,6 +126,29 @@ describe.skipIf(!available)('postgres stores', () => {
       await Promise.all(starting.map((stores) => stores.close()));
     });
 
+    it('migrates while other schemas of the database come and go', async () => {
+      // Kysely reads the whole catalog; a schema dropped by someone else during that read must
+      // not fail our migration (it did, now and then, when test files ran side by side).
+      let churning = true;
+      const churn = (async () => {
+        for (let n = 0; churning; n += 1) {
+          const other = `playtally_churn_${randomBytes(4).toString('hex')}`;
+          await admin.query(`create schema ${other}; create table ${other}.t (id int)`);
+          await admin.query(`drop schema ${other} cascade`);
+        }
+      })();
+      try {
+        for (let round = 0; round < 5; round += 1) {
+          const { url } = await freshSchema();
+          const stores = await Promise.all([1, 2].map(() => createSqlStores({ url })));
+          await Promise.all(stores.map((opened) => opened.close()));
+        }
+      } finally {
+        churning = false;
+        await churn;
+      }
+    });
+
     it('lets exactly one of many processes consume a message first', async () => {
       const { url } = await freshSchema();
       const processes = await Promise.all([1, 2, 3].map(() => createSqlStores({ url })));

@@ -156,26 +156,29 @@ describe.skipIf(!available)(
       const page = await openPage({ width: 375, height: 812 });
       const name = jobRow(page, 'quarterly').locator('.filename');
       await expect.poll(() => name.count(), STEP).toBe(1);
-      // The characters after which a new line starts.
-      const breaks = await name.evaluate((element) => {
-        const text = element.textContent ?? '';
-        const range = document.createRange();
-        const tops: number[] = [];
-        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          for (let i = 0; i < (node.textContent ?? '').length; i += 1) {
-            range.setStart(node, i);
-            range.setEnd(node, i + 1);
-            tops.push(range.getBoundingClientRect().top);
+      // The characters after which a new line starts, once the row is laid out (polled: a row
+      // rendered but not yet laid out reports every character at the same place).
+      const lineBreaks = () =>
+        name.evaluate((element) => {
+          const text = element.textContent ?? '';
+          const range = document.createRange();
+          const tops: number[] = [];
+          const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let i = 0; i < (node.textContent ?? '').length; i += 1) {
+              range.setStart(node, i);
+              range.setEnd(node, i + 1);
+              tops.push(range.getBoundingClientRect().top);
+            }
           }
-        }
-        const before: string[] = [];
-        for (let i = 1; i < tops.length; i += 1) {
-          if ((tops[i] ?? 0) > (tops[i - 1] ?? 0) + 1) before.push(text[i - 1] ?? '');
-        }
-        return before;
-      });
-      expect(breaks.length).toBeGreaterThan(0); // it does wrap at this width
+          const before: string[] = [];
+          for (let i = 1; i < tops.length; i += 1) {
+            if ((tops[i] ?? 0) > (tops[i - 1] ?? 0) + 1) before.push(text[i - 1] ?? '');
+          }
+          return before;
+        });
+      await expect.poll(async () => (await lineBreaks()).length, STEP).toBeGreaterThan(0); // it wraps at this width
+      const breaks = await lineBreaks();
       for (const character of breaks) expect('_.-').toContain(character);
       await screenshot(page, 'page-long-file-name');
       await page.close();
