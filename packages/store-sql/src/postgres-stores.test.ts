@@ -131,7 +131,7 @@ describe.skipIf(!available)('postgres stores', () => {
       // not fail our migration (it did, now and then, when test files ran side by side).
       let churning = true;
       const churn = (async () => {
-        for (let n = 0; churning; n += 1) {
+        while (churning) {
           const other = `playtally_churn_${randomBytes(4).toString('hex')}`;
           await admin.query(`create schema ${other}; create table ${other}.t (id int)`);
           await admin.query(`drop schema ${other} cascade`);
