@@ -69,7 +69,7 @@ export class AmqpLink {
     options: Options.Publish,
   ): Promise<void> {
     const channel = await this.publisherChannel();
-    if (this.drained !== undefined) await this.drained;
+    await this.drained;
     const confirmed = new Promise<void>((resolve, reject) => {
       const settle = (error: unknown) => (error ? reject(asError(error)) : resolve());
       if (!channel.publish(exchange, routingKey, content, options, settle))
@@ -176,11 +176,10 @@ export function createAmqpConnection(
   async function connectLoop(): Promise<AmqpLink> {
     for (let attempt = 1; ; attempt += 1) {
       if (stopped.signal.aborted)
-        throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp transport is closed');
+        throw new PlaytallyError('TRANSPORT_CLOSED', 'amqp: transport closed');
+      if (options.connection !== undefined && !adopted) return adopt(options.connection);
       if (options.connection !== undefined) {
-        const supplied = 'amqp: the connection the application supplied has closed';
-        if (adopted) throw new PlaytallyError('TRANSPORT_ERROR', supplied);
-        return adopt(options.connection);
+        throw new PlaytallyError('TRANSPORT_ERROR', 'amqp: the supplied connection has closed');
       }
       try {
         const clientProperties = { connection_name: options.connectionName ?? 'playtally' };
@@ -217,14 +216,10 @@ export function createAmqpConnection(
     async acquire(deadline: number): Promise<AmqpLink> {
       if (link?.open) return link;
       const timeoutMs = Math.max(0, deadline - Date.now());
-      const noConnection = () =>
-        new PlaytallyError(
-          'TRANSPORT_ERROR',
-          `amqp: ${unreachableMessage('RabbitMQ', url, lastError, timeoutMs)}`,
-          {
-            details: { url: redactUrl(url) },
-          },
-        );
+      const noConnection = () => {
+        const reason = `amqp: ${unreachableMessage('RabbitMQ', url, lastError, timeoutMs)}`;
+        return new PlaytallyError('TRANSPORT_ERROR', reason, { details: { url: redactUrl(url) } });
+      };
       return deadlines.race(connect(), timeoutMs, noConnection);
     },
     /** Closes the link (unless the application owns it) and stops reconnecting. */
@@ -234,11 +229,8 @@ export function createAmqpConnection(
       link = undefined;
       if (current?.open && options.connection === undefined) {
         current.open = false;
-        await current.model
-          .close()
-          .catch((error: unknown) =>
-            logger.warn({ err: error }, 'amqp: closing the connection failed'),
-          );
+        const failed = (error: unknown) => logger.warn({ err: error }, 'amqp: closing failed');
+        await current.model.close().catch(failed);
       }
     },
   };

@@ -7,8 +7,7 @@ import { groupQueueName } from './amqp-topology.js';
  * its own (a missing queue closes the channel it was checked on): ready is the group queue's
  * message count, consumers its consumer count, dead letters the message count of the group's
  * dead-letter queue. The declare does not count unacknowledged messages, so in flight is what
- * this process holds unacknowledged (`held`). A group whose queue does not
- * exist is left out.
+ * this process holds unacknowledged (`held`). A group whose queue does not exist is left out.
  */
 export async function inspectQueues(
   model: ChannelModel,
@@ -26,14 +25,8 @@ export async function inspectQueues(
         ? undefined
         : await channel.checkQueue(groupQueueName(deadLetterTopic(topic), group));
       const { messageCount: ready, consumerCount: consumers } = queue;
-      stats.push({
-        topic,
-        group,
-        ready,
-        inFlight: held(group),
-        consumers,
-        deadLetters: dead?.messageCount ?? 0,
-      });
+      const deadLetters = dead?.messageCount ?? 0;
+      stats.push({ topic, group, ready, inFlight: held(group), consumers, deadLetters });
       await channel.close();
     } catch (error) {
       if ((error as { code?: unknown }).code !== 404) throw error;

@@ -19,11 +19,7 @@ export async function declareTopic(channel: Channel, topic: string): Promise<voi
  * queue (`<topic>.dead-letter.<group>`, bound to the `<topic>.dead-letter` exchange) so that its
  * dead letters are kept until read. Returns the group queue's name.
  */
-export async function declareGroup(
-  channel: Channel,
-  topic: string,
-  group: string,
-): Promise<string> {
+export async function declareGroup(channel: Channel, topic: string, group: string) {
   const queue = await declareBoundQueue(channel, topic, group);
   if (!isDeadLetterTopic(topic)) await declareBoundQueue(channel, deadLetterTopic(topic), group);
   return queue;

@@ -112,9 +112,9 @@ export function createAmqpTransport(options: AmqpTransportOptions = {}): Transpo
       await link.withTopologyChannel((channel) => channel.checkExchange('amq.fanout'));
     },
     // RabbitMQ cannot list the queues bound to an exchange: the groups this transport knows.
-    inspect: (topic, group, local) =>
+    inspect: (topic, group, { known, held }) =>
       onLink((link) =>
-        inspectQueues(link.model, topic, group === undefined ? local.known : [group], local.held),
+        inspectQueues(link.model, topic, group === undefined ? known : [group], held),
       ),
     close: () => connection.close(),
   });
