@@ -1,3 +1,2 @@
 export * from './engine/index.js';
 export * from './errors.js';
-export * from './sizes/index.js';

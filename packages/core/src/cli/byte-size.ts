@@ -1,7 +1,7 @@
-import { parseByteSize as parseSize } from '../sizes/byte-size.js';
+import { parseByteSize as parseSize } from '../engine/byte-size.js';
 import { UsageError } from './cli-command.js';
 
-export { formatBytes } from '../sizes/byte-size.js';
+export { formatBytes } from '../engine/byte-size.js';
 
 /**
  * Parses a byte-size option such as `256MiB`, `1.5GB` or `1048576` with the one convention of

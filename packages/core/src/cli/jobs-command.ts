@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../sizes/byte-size.js';
+import { formatBytes } from '../engine/byte-size.js';
 import { parseCount } from './byte-size.js';
 import { type CliCommand, ExitCode, UsageError } from './cli-command.js';
 import type { RemoteJob } from './server-client.js';

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../sizes/byte-size.js';
+import { formatBytes } from '../engine/byte-size.js';
 import {
   type CliCommand,
   type CliContext,

@@ -7,6 +7,7 @@ export {
   createBoundaryRecorder,
   type RecordedBoundaries,
 } from './boundary-recorder.js';
+export { formatBytes, parseByteSize } from './byte-size.js';
 export { CANONICAL_INPUT, CANONICAL_OUTPUT } from './canonical-example.js';
 export { type CsvHeader, readCsvHeader } from './csv-header.js';
 export { OUTPUT_HEADER } from './csv-output.js';

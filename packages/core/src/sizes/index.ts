@@ -1,1 +1,0 @@
-export { formatBytes, parseByteSize } from './byte-size.js';
