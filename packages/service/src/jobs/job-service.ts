@@ -207,6 +207,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           attempts: 0,
           error: null,
           statistics: null,
+          parts: null,
           createdAt: at,
           updatedAt: at,
           startedAt: null,
