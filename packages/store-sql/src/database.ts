@@ -45,6 +45,8 @@ export interface JobPartsTable {
   run_key: string | null;
   /** The part's range statistics as JSON, once done. */
   statistics: string | null;
+  /** Why the part's input is bad, as JSON (`{ code, message }`), once done so. */
+  error: string | null;
   updated_at: string;
 }
 

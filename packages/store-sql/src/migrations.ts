@@ -151,6 +151,7 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .addColumn('rows_read', 'bigint', (column) => column.notNull())
           .addColumn('run_key', 'text')
           .addColumn('statistics', 'text')
+          .addColumn('error', 'text')
           .addColumn('updated_at', 'text', (column) => column.notNull())
           .addPrimaryKeyConstraint('job_parts_pk', ['job_id', 'part_index'])
           .execute();

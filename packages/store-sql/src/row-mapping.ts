@@ -97,6 +97,7 @@ export function newJobPartRow(
     rows_read: 0,
     run_key: null,
     statistics: null,
+    error: null,
     updated_at: at,
   };
 }
@@ -109,6 +110,7 @@ export function partPatchRow(patch: JobPartPatch, updatedAt: string): Updateable
   if (patch.rowsRead !== undefined) row.rows_read = patch.rowsRead;
   if (patch.runKey !== undefined) row.run_key = patch.runKey;
   if (patch.statistics !== undefined) row.statistics = json(patch.statistics);
+  if (patch.error !== undefined) row.error = json(patch.error);
   return row;
 }
 

@@ -149,7 +149,7 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
                 .set({ updated_at: at })
                 .where('id', '=', jobId)
                 .where('status', 'in', ['queued', 'processing'])
-                .returning('size_bytes')
+                .returning(['size_bytes', 'status'])
                 .executeTakeFirst();
               if (running === undefined) throw NOT_APPLIED;
               const part = await trx
@@ -188,7 +188,8 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
                 .where('id', '=', jobId)
                 .returningAll()
                 .executeTakeFirstOrThrow();
-              return { job: jobFromRow(job), part: jobPartFromRow(part) };
+              const started = running.status === 'queued';
+              return { job: jobFromRow(job), part: jobPartFromRow(part), started };
             });
           } catch (error) {
             if (error === NOT_APPLIED) return undefined;

@@ -1,4 +1,5 @@
 import type { RangeStatistics } from '@playtally/core';
+import type { JobError } from './job.js';
 
 /*
  * A job whose upload is larger than the split size is cut, on exact record boundaries, into
@@ -34,14 +35,16 @@ export interface JobPart extends NewJobPart {
   readonly rowsRead: number;
   /** Blob key of the part's sorted partial result, once done. */
   readonly runKey: string | null;
-  /** What aggregating the part gave, once done. */
+  /** What aggregating the part gave, once done without error. */
   readonly statistics: RangeStatistics | null;
+  /** Why the part's input is bad (the engine's error, global line included), once done so. */
+  readonly error: JobError | null;
   readonly updatedAt: string;
 }
 
 /** Fields {@link JobStore.updatePart} may set. */
 export type JobPartPatch = Partial<
-  Pick<JobPart, 'status' | 'bytesRead' | 'rowsRead' | 'runKey' | 'statistics'>
+  Pick<JobPart, 'status' | 'bytesRead' | 'rowsRead' | 'runKey' | 'statistics' | 'error'>
 >;
 
 /** Part counts and progress of a job from its parts: what every part update recomputes. */

@@ -43,16 +43,17 @@ export interface JobStore {
    * Applies `patch` to part `index` of a split job if, and only if, the job is `queued` or
    * `processing` and the part's status is one of `from`; in the same atomic step recomputes the
    * job's part counts and progress (the sums over its parts) and moves a queued job to
-   * `processing` (setting `startedAt` the first time). Returns the job and the part, or
-   * `undefined` when either is unknown or not in a status allowed. Concurrent updates of parts
-   * of one job never lose one another's counts.
+   * `processing` (setting `startedAt` the first time). Returns the job and the part, and
+   * `started: true` when this update moved the job out of `queued`; `undefined` when either is
+   * unknown or not in a status allowed. Concurrent updates of parts of one job never lose one
+   * another's counts.
    */
   updatePart(
     jobId: string,
     index: number,
     from: readonly JobPartStatus[],
     patch: JobPartPatch,
-  ): Promise<{ job: Job; part: JobPart } | undefined>;
+  ): Promise<{ job: Job; part: JobPart; started: boolean } | undefined>;
 
   /** Jobs newest first (`createdAt` desc, then id desc). */
   list(request?: PageRequest): Promise<Page<Job>>;

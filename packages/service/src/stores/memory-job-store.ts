@@ -130,6 +130,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
           rowsRead: 0,
           runKey: null,
           statistics: null,
+          error: null,
           updatedAt: at,
         }),
       );
@@ -162,6 +163,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       const updated: JobPart = { ...part, ...structuredClone(patch), updatedAt: at };
       held.parts[index] = updated;
       const summary = summarizeParts(held.parts);
+      const started = held.job.status === 'queued';
       held.job = {
         ...held.job,
         status: 'processing',
@@ -174,7 +176,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         startedAt: held.job.startedAt ?? at,
         updatedAt: at,
       };
-      return { job: structuredClone(held.job), part: structuredClone(updated) };
+      return { job: structuredClone(held.job), part: structuredClone(updated), started };
     },
 
     async list(request: PageRequest = {}): Promise<Page<Job>> {

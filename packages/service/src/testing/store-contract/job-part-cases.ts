@@ -40,6 +40,7 @@ export function describeJobPartCases({ store, clock }: JobStoreCaseContext): voi
           rowsRead: 0,
           runKey: null,
           statistics: null,
+          error: null,
           updatedAt: clock().now().toISOString(),
         })),
       );
@@ -59,6 +60,7 @@ export function describeJobPartCases({ store, clock }: JobStoreCaseContext): voi
         rowsRead: 12,
       });
       expect(started?.part).toMatchObject({ index: 1, status: 'running', updatedAt: at });
+      expect(started?.started).toBe(true);
       expect(started?.job).toMatchObject({
         status: 'processing',
         startedAt: at,
@@ -66,7 +68,8 @@ export function describeJobPartCases({ store, clock }: JobStoreCaseContext): voi
         parts: { total: 3, done: 0, running: 1 },
         progress: { bytesRead: 400, totalBytes: 4096, rowsRead: 12 },
       });
-      await store().updatePart(job.id, 0, ['queued'], { status: 'running' });
+      const second = await store().updatePart(job.id, 0, ['queued'], { status: 'running' });
+      expect(second?.started).toBe(false);
       clock().advance(100);
       const done = await store().updatePart(job.id, 1, ['running'], {
         status: 'done',
@@ -82,7 +85,11 @@ export function describeJobPartCases({ store, clock }: JobStoreCaseContext): voi
       });
       const parts = await store().listParts(job.id);
       expect(parts[1]).toMatchObject({ runKey: 'partials/p1', statistics: PART_STATISTICS });
-      expect(await store().get(job.id)).toEqual(done?.job);
+      const error = { code: 'INVALID_ROW', message: 'line 77: Song is empty' };
+      const failed = await store().updatePart(job.id, 0, ['running'], { status: 'done', error });
+      expect(failed?.part).toMatchObject({ status: 'done', error, statistics: null });
+      expect((await store().listParts(job.id))[0]?.error).toEqual(error);
+      expect((await store().get(job.id))?.parts).toEqual({ total: 3, done: 2, running: 0 });
     });
 
     it('updates a part only from the statuses listed, and only while the job runs', async () => {
