@@ -75,6 +75,7 @@ export function jobPartFromRow(row: Selectable<JobPartsTable>): JobPart {
     runKey: row.run_key,
     statistics:
       row.statistics === null ? null : (JSON.parse(row.statistics) as JobPart['statistics']),
+    error: row.error === null ? null : (JSON.parse(row.error) as JobPart['error']),
     updatedAt: row.updated_at,
   };
 }
