@@ -135,6 +135,7 @@ describe.skipIf(!available)('split jobs across worker processes (RabbitMQ, Postg
     });
     const result = await fetch(`${api.url}/v1/jobs/${job.id}/result`);
     expect(Buffer.from(await result.arrayBuffer()).equals(expected)).toBe(true);
+    // Nothing of the parts is left: neither the killed run's nor any finished part's.
     const partials = await readdir(join(directory, 'blobs', 'partials')).catch(() => []);
     expect(partials.filter((name) => !name.startsWith('.tmp-'))).toEqual([]);
   }, 240_000);

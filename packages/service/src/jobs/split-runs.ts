@@ -335,9 +335,10 @@ export function createSplitRuns(context: SplitRunContext): SplitRuns {
       }
       resultKey = undefined;
       log.info({ rowsRead: statistics.rowsRead, parts: parts.length }, 'job succeeded');
+      // The partial results go before the news does: a job seen completed has none left.
+      await deletePartials(jobs, blobs, job.id);
       await context.publish(EVENT_TYPES.jobCompleted, succeeded, log);
       await blobs.delete(job.inputKey).catch(() => {});
-      await deletePartials(jobs, blobs, job.id);
     } catch (error) {
       if (resultKey !== undefined) await blobs.delete(resultKey).catch(() => {});
       const current = await stored(() => jobs.get(job.id)).catch(() => undefined);
