@@ -14,6 +14,11 @@
 //          --connections N (default 32), --repeat N (runs per path, best kept; default 2),
 //          --skip-amqp, --skip-s3, --skip-messages, --skip-jobs, --amqp-url URL,
 //          --s3-endpoint URL (default http://127.0.0.1:9000), --keep (keep temp dir).
+//
+//  --split runs only (c): a large file (--split-rows, default 34000000 rows, about 1 GB) through
+//  RabbitMQ + PostgreSQL with split jobs (SPLIT_BYTES, --split-bytes, default the server's
+//  128 MiB): one worker process against two (concurrency 1 each), upload → result, the speed-up,
+//  and the ratio to the single-threaded CLI (`--threads 1`) on the same file.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -24,6 +29,7 @@ import { ensureBuilt, findBenchFile, ROOT } from './bench-service/inputs.mjs';
 import { fileDigest, runJob } from './bench-service/jobs.mjs';
 import { measureDelivery, runAutocannon } from './bench-service/messages.mjs';
 import { benchBucket } from './bench-service/s3.mjs';
+import { startSplitSystem } from './bench-service/split-scaling.mjs';
 import { startSystem, tcpOpen } from './bench-service/system.mjs';
 import { formatMs, printTable } from './bench-service/table.mjs';
 
@@ -40,6 +46,9 @@ const { values: args } = parseArgs({
     'skip-messages': { type: 'boolean', default: false },
     'skip-jobs': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    split: { type: 'boolean', default: false },
+    'split-rows': { type: 'string', default: '34000000' },
+    'split-bytes': { type: 'string' },
   },
 });
 const rows = Number(args.rows);
@@ -93,7 +102,75 @@ try {
   console.log(machine());
   report.push(() => console.log(`${machine()}\n`));
 
-  if (!args['skip-jobs']) {
+  if (args.split) {
+    const splitRows = Number(args['split-rows']);
+    const splitBytes = args['split-bytes'] === undefined ? undefined : Number(args['split-bytes']);
+    const input = await findBenchFile(splitRows);
+    const inputSize = (await stat(input)).size;
+    console.log(
+      `input: ${input} (${splitRows.toLocaleString('en-US')} rows, ${(inputSize / 1e6).toFixed(1)} MB)`,
+    );
+    const cliOut = join(work, 'cli-split.csv');
+    const systems = [];
+    for (const workers of [1, 2]) {
+      const system = await startSplitSystem({
+        work,
+        amqpUrl: args['amqp-url'],
+        workers,
+        splitBytes,
+        removals,
+      });
+      running.push(system);
+      systems.push({ workers, system, best: null });
+    }
+    let cli = null;
+    for (let round = 0; round < repeat; round += 1) {
+      const cliArgs = [CLI, 'aggregate', input, '-o', cliOut, '--threads', '1'];
+      const ms = await timeCommand(process.execPath, cliArgs);
+      if (!cli || ms < cli.ms) cli = { ms };
+      const line = [`round ${round + 1}: CLI (1 thread) ${formatMs(ms)}`];
+      for (const entry of systems) {
+        const run = await runJob(
+          entry.system.baseUrl,
+          input,
+          join(work, `split-${entry.workers}.csv`),
+        );
+        if (!entry.best || run.ms < entry.best.ms) entry.best = run;
+        line.push(`${entry.workers} worker(s) ${formatMs(run.ms)}`);
+      }
+      console.log(line.join(', '));
+    }
+    for (const { system } of systems) {
+      running.splice(running.indexOf(system), 1);
+      await system.stop();
+    }
+    const expected = await fileDigest(cliOut);
+    const one = systems[0].best;
+    const rowsOut = [
+      ['CLI `playtally aggregate --threads 1`', formatMs(cli.ms), '', '1.00', '', 'reference'],
+    ];
+    for (const { workers, best } of systems) {
+      const same = best.digest.sha256 === expected.sha256 && best.digest.size === expected.size;
+      if (!same) process.exitCode = 1;
+      rowsOut.push([
+        `service, ${workers} worker process${workers > 1 ? 'es' : ''} (concurrency 1)`,
+        formatMs(best.ms),
+        (one.ms / best.ms).toFixed(2),
+        (best.ms / cli.ms).toFixed(2),
+        `upload ${formatMs(best.uploadMs)}, job ${formatMs(best.jobMs)}, download ${formatMs(best.downloadMs)}`,
+        same ? 'identical' : 'DIFFERENT',
+      ]);
+    }
+    report.push(() =>
+      printTable(
+        `split jobs, RabbitMQ + PostgreSQL, upload → result, ${(inputSize / 1e6).toFixed(0)} MB, SPLIT_BYTES ${splitBytes ?? '128 MiB (default)'}, best of ${repeat} interleaved rounds`,
+        ['path', 'time', 'speed-up (target ≥ 1.6)', '× CLI (target ≤ 1.0)', 'breakdown', 'output'],
+        rowsOut,
+      ),
+    );
+  }
+
+  if (!args['skip-jobs'] && !args.split) {
     const input = await findBenchFile(rows);
     const inputSize = (await stat(input)).size;
     console.log(
@@ -236,7 +313,7 @@ try {
     );
   }
 
-  if (!args['skip-messages']) {
+  if (!args['skip-messages'] && !args.split) {
     const system = await startSystem({ work, mode: 'all', name: 'messages' });
     running.push(system);
     try {

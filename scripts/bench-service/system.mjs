@@ -106,8 +106,9 @@ async function waitReady(baseUrl, processes, timeoutMs = 60_000) {
 /**
  * Starts the system: `mode: 'all'` runs API and worker in one process (the embedded default
  * unless `transportUrl` says otherwise); `mode: 'split'` runs them as two processes sharing a
- * database file and blob directory, or the bucket of `env.STORAGE_URL`.
- * @param {{ work: string, mode: 'all' | 'split', name?: string, transportUrl?: string, env?: Record<string, string> }} options
+ * database file and blob directory, or the bucket of `env.STORAGE_URL`; `workers` worker
+ * processes in split mode (default 1).
+ * @param {{ work: string, mode: 'all' | 'split', name?: string, transportUrl?: string, env?: Record<string, string>, workers?: number }} options
  */
 export async function startSystem(options) {
   const name = options.name ?? options.mode;
@@ -142,7 +143,10 @@ export async function startSystem(options) {
       ? [['all', 'server']]
       : [
           ['api', 'api'],
-          ['worker', 'worker'],
+          ...Array.from({ length: options.workers ?? 1 }, (_, i) => [
+            'worker',
+            i === 0 ? 'worker' : `worker ${i + 1}`,
+          ]),
         ];
   try {
     for (const [role, label] of roles) {

@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly port: number;
   readonly apiKey: string | undefined;
   readonly maxUploadBytes: number;
+  /** Uploads larger than this are split into parts for several workers. */
+  readonly splitBytes: number;
   readonly maxMessageBytes: number;
   readonly workerConcurrency: number;
   readonly memoryBudget: number;
@@ -64,6 +66,7 @@ export const DEFAULTS = {
   HOST: '0.0.0.0',
   PORT: '3000',
   MAX_UPLOAD_BYTES: '1GiB',
+  SPLIT_BYTES: '128MiB',
   MAX_MESSAGE_BYTES: '64KiB',
   WORKER_CONCURRENCY: '2',
   MEMORY_BUDGET: '256MiB',
@@ -196,6 +199,7 @@ const EnvironmentSchema = z.object({
   PORT: integer(DEFAULTS.PORT, 0, 65535),
   API_KEY: optionalSetting(),
   MAX_UPLOAD_BYTES: byteSize(DEFAULTS.MAX_UPLOAD_BYTES, 1),
+  SPLIT_BYTES: byteSize(DEFAULTS.SPLIT_BYTES, 1),
   MAX_MESSAGE_BYTES: byteSize(DEFAULTS.MAX_MESSAGE_BYTES, 2),
   WORKER_CONCURRENCY: integer(DEFAULTS.WORKER_CONCURRENCY, 1, 256),
   MEMORY_BUDGET: byteSize(DEFAULTS.MEMORY_BUDGET, 1024 * 1024),
@@ -264,6 +268,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     port: e.PORT,
     apiKey: e.API_KEY,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    splitBytes: e.SPLIT_BYTES,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
     memoryBudget: e.MEMORY_BUDGET,

@@ -140,6 +140,7 @@ export async function startServer(
         topics,
         apiKey: config.apiKey,
         maxUploadBytes: config.maxUploadBytes,
+        splitBytes: config.splitBytes,
         maxMessageBytes: config.maxMessageBytes,
         uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
         maxConcurrentUploads: config.maxConcurrentUploads,

@@ -49,6 +49,11 @@ export interface CreateAppOptions {
   apiKey?: string | undefined;
   /** Largest CSV upload accepted. @default 1073741824 (1 GiB) */
   maxUploadBytes?: number;
+  /**
+   * Uploads larger than this are split into parts that several workers aggregate at once (see
+   * `JobServiceOptions.splitBytes`). @default 134217728 (128 MiB)
+   */
+  splitBytes?: number;
   /** Largest message body accepted. @default 65536 (64 KiB) */
   maxMessageBytes?: number;
   /** An upload that sends nothing for this long is stopped with 408. @default 30000 */
@@ -179,6 +184,7 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
       topics,
       logger,
       ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
+      ...(options.splitBytes === undefined ? {} : { splitBytes: options.splitBytes }),
     }),
     messages: createMessageService({
       messages: options.messages,

@@ -18,6 +18,7 @@ export * from './jobs/file-name.js';
 export * from './jobs/job-service.js';
 export * from './jobs/job-worker.js';
 export * from './jobs/progress-throttle.js';
+export { DEFAULT_SPLIT_BYTES } from './jobs/split-plan.js';
 export * from './messages/message-consumer.js';
 export * from './messages/message-schemas.js';
 export * from './messages/message-service.js';

@@ -27,6 +27,27 @@ export interface JobsTable {
   /** The fencing token: grows by one each time another owner takes the lease. */
   lease_token: ColumnType<number, number | undefined, number>;
   lease_expires_at: string | null;
+  /** A split job's part counts as JSON (`{ total, done, running }`); NULL when unsplit. */
+  parts: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** The `job_parts` table: the byte ranges of split jobs and how far each got. */
+export interface JobPartsTable {
+  job_id: string;
+  part_index: number;
+  /** BIGINT columns: PostgreSQL returns them as strings, SQLite as numbers. */
+  start_offset: ColumnType<number | string, number, number>;
+  end_offset: ColumnType<number | string, number, number>;
+  line: ColumnType<number | string, number, number>;
+  status: string;
+  bytes_read: ColumnType<number | string, number, number>;
+  rows_read: ColumnType<number | string, number, number>;
+  run_key: string | null;
+  /** The part's range statistics as JSON, once done. */
+  statistics: string | null;
+  /** Why the part's input is bad, as JSON (`{ code, message }`), once done so. */
+  error: string | null;
+  updated_at: string;
 }
 
 /** The `messages` table. `data` is TEXT holding the message's JSON object. */
@@ -69,6 +90,7 @@ export interface IdempotencyKeysTable {
 /** The schema `@playtally/store-sql` owns, for typed queries through {@link SqlStores.db}. */
 export interface Database {
   jobs: JobsTable;
+  job_parts: JobPartsTable;
   messages: MessagesTable;
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -135,6 +135,32 @@ function migrations(postgres: boolean): Record<string, Migration> {
         }
       },
     },
+    '020-job-parts': {
+      async up(db: Kysely<unknown>) {
+        // A split job's part counts as JSON ({ total, done, running }); NULL when unsplit.
+        await db.schema.alterTable('jobs').addColumn('parts', 'text').execute();
+        await db.schema
+          .createTable('job_parts')
+          .addColumn('job_id', key, (column) => column.notNull())
+          .addColumn('part_index', 'integer', (column) => column.notNull())
+          .addColumn('start_offset', 'bigint', (column) => column.notNull())
+          .addColumn('end_offset', 'bigint', (column) => column.notNull())
+          .addColumn('line', 'bigint', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('bytes_read', 'bigint', (column) => column.notNull())
+          .addColumn('rows_read', 'bigint', (column) => column.notNull())
+          .addColumn('run_key', 'text')
+          .addColumn('statistics', 'text')
+          .addColumn('error', 'text')
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('job_parts_pk', ['job_id', 'part_index'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('job_parts').execute();
+        await db.schema.alterTable('jobs').dropColumn('parts').execute();
+      },
+    },
   };
 }
 
@@ -201,6 +227,9 @@ async function migrateOn(db: Kysely<Database>, postgres: boolean): Promise<reado
     provider,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    // Migrations from parallel branches land with gaps in their numbering (`003-…` after
+    // `020-…`): apply whichever are missing rather than refusing to start.
+    allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results = [] } = await migrator.migrateToLatest();

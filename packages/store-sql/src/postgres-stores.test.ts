@@ -90,6 +90,7 @@ describe.skipIf(!available)('postgres stores', () => {
       expect(applied.rows.map((row) => row.name).sort()).toEqual([
         '001-initial',
         '002-outbox-leases-idempotency',
+        '020-job-parts',
       ]);
       for (const stores of opened) await stores.close();
     });
@@ -104,6 +105,7 @@ describe.skipIf(!available)('postgres stores', () => {
       );
       expect(rows.map((row) => row.table_name)).toEqual([
         'idempotency_keys',
+        'job_parts',
         'jobs',
         'messages',
         'outbox',
@@ -120,7 +122,11 @@ describe.skipIf(!available)('postgres stores', () => {
       const { rows } = await admin.query(
         `select name from ${schema}.playtally_migration order by name`,
       );
-      expect(rows).toEqual([{ name: '001-initial' }, { name: '002-outbox-leases-idempotency' }]);
+      expect(rows).toEqual([
+        { name: '001-initial' },
+        { name: '002-outbox-leases-idempotency' },
+        { name: '020-job-parts' },
+      ]);
       const job = await starting[0]!.jobs.create(sampleNewJob());
       expect(await starting[2]!.jobs.get(job.id)).toEqual(job);
       await Promise.all(starting.map((stores) => stores.close()));

@@ -1,14 +1,18 @@
 import {
   type Job,
+  type JobPart,
+  type JobPartPatch,
+  type JobPartStatus,
   type JobPatch,
   type JobStatus,
   type NewJob,
+  type NewJobPart,
   type NewMessage,
   normalizeTimestamp,
   type StoredMessage,
 } from '@playtally/service';
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { JobsTable, MessagesTable } from './database.js';
+import type { JobPartsTable, JobsTable, MessagesTable } from './database.js';
 
 /** A `jobs` row as the domain's {@link Job}. */
 export function jobFromRow(row: Selectable<JobsTable>): Job {
@@ -24,6 +28,7 @@ export function jobFromRow(row: Selectable<JobsTable>): Job {
     attempts: Number(row.attempts),
     error: row.error === null ? null : (JSON.parse(row.error) as Job['error']),
     statistics: row.statistics === null ? null : (JSON.parse(row.statistics) as Job['statistics']),
+    parts: row.parts === null ? null : (JSON.parse(row.parts) as Job['parts']),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     startedAt: row.started_at,
@@ -49,7 +54,65 @@ export function newJobRow(job: NewJob, at: string): Insertable<JobsTable> {
     updated_at: at,
     started_at: null,
     finished_at: null,
+    parts:
+      job.parts === undefined || job.parts.length === 0
+        ? null
+        : JSON.stringify({ total: job.parts.length, done: 0, running: 0 }),
   };
+}
+
+/** A `job_parts` row as the domain's {@link JobPart}. */
+export function jobPartFromRow(row: Selectable<JobPartsTable>): JobPart {
+  return {
+    jobId: row.job_id,
+    index: Number(row.part_index),
+    start: Number(row.start_offset),
+    end: Number(row.end_offset),
+    line: Number(row.line),
+    status: row.status as JobPartStatus,
+    bytesRead: Number(row.bytes_read),
+    rowsRead: Number(row.rows_read),
+    runKey: row.run_key,
+    statistics:
+      row.statistics === null ? null : (JSON.parse(row.statistics) as JobPart['statistics']),
+    error: row.error === null ? null : (JSON.parse(row.error) as JobPart['error']),
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The row of a freshly created part: queued, nothing read. */
+export function newJobPartRow(
+  jobId: string,
+  index: number,
+  range: NewJobPart,
+  at: string,
+): Insertable<JobPartsTable> {
+  return {
+    job_id: jobId,
+    part_index: index,
+    start_offset: range.start,
+    end_offset: range.end,
+    line: range.line,
+    status: 'queued',
+    bytes_read: 0,
+    rows_read: 0,
+    run_key: null,
+    statistics: null,
+    error: null,
+    updated_at: at,
+  };
+}
+
+/** The columns a {@link JobPartPatch} sets. */
+export function partPatchRow(patch: JobPartPatch, updatedAt: string): Updateable<JobPartsTable> {
+  const row: Updateable<JobPartsTable> = { updated_at: updatedAt };
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.bytesRead !== undefined) row.bytes_read = patch.bytesRead;
+  if (patch.rowsRead !== undefined) row.rows_read = patch.rowsRead;
+  if (patch.runKey !== undefined) row.run_key = patch.runKey;
+  if (patch.statistics !== undefined) row.statistics = json(patch.statistics);
+  if (patch.error !== undefined) row.error = json(patch.error);
+  return row;
 }
 
 const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));

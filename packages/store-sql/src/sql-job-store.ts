@@ -7,12 +7,20 @@ import {
   type PageRequest,
   PlaytallyError,
   type StaleJobQuery,
+  summarizeParts,
 } from '@playtally/service';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, JobsTable } from './database.js';
 import { listNewestFirst } from './keyset-page.js';
 import { findIdempotencyKey, insertIdempotencyKey, insertOutboxRows } from './outbox-rows.js';
-import { jobFromRow, newJobRow, patchRow } from './row-mapping.js';
+import {
+  jobFromRow,
+  jobPartFromRow,
+  newJobPartRow,
+  newJobRow,
+  partPatchRow,
+  patchRow,
+} from './row-mapping.js';
 import { createClosedFlag, type StoreAccess, storeOperation } from './store-errors.js';
 
 /** What {@link createSqlJobStore} needs from the code that owns the database. */
@@ -93,6 +101,13 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
                 details: { id: job.id },
               });
             }
+            const parts = job.parts ?? [];
+            for (let from = 0; from < parts.length; from += PART_ROWS_PER_INSERT) {
+              const rows = parts
+                .slice(from, from + PART_ROWS_PER_INSERT)
+                .map((range, i) => newJobPartRow(job.id, from + i, range, at));
+              await trx.insertInto('job_parts').values(rows).execute();
+            }
             if (options.idempotency !== undefined) {
               await insertIdempotencyKey(trx, 'jobs', options.idempotency, job.id, at);
             }
@@ -107,6 +122,82 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
         const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
         return row === undefined ? undefined : jobFromRow(row);
       }),
+
+    listParts: (jobId) =>
+      run(`list parts of job ${jobId}`, async () => {
+        const rows = await db
+          .selectFrom('job_parts')
+          .selectAll()
+          .where('job_id', '=', jobId)
+          .orderBy('part_index')
+          .execute();
+        return rows.map(jobPartFromRow);
+      }),
+
+    updatePart: (jobId, index, from, patch) =>
+      run(
+        `update part ${index} of job ${jobId}`,
+        async () => {
+          if (from.length === 0) return undefined;
+          try {
+            return await db.transaction().execute(async (trx) => {
+              const at = now().toISOString();
+              // Locks the job's row first, so updates of parts of one job take turns and each
+              // one's sums below see every part committed before it.
+              const running = await trx
+                .updateTable('jobs')
+                .set({ updated_at: at })
+                .where('id', '=', jobId)
+                .where('status', 'in', ['queued', 'processing'])
+                .returning(['size_bytes', 'status'])
+                .executeTakeFirst();
+              if (running === undefined) throw NOT_APPLIED;
+              const part = await trx
+                .updateTable('job_parts')
+                .set(partPatchRow(patch, at))
+                .where('job_id', '=', jobId)
+                .where('part_index', '=', index)
+                .where('status', 'in', [...from])
+                .returningAll()
+                .executeTakeFirst();
+              if (part === undefined) throw NOT_APPLIED;
+              const parts = await trx
+                .selectFrom('job_parts')
+                .select(['status', 'bytes_read', 'rows_read'])
+                .where('job_id', '=', jobId)
+                .execute();
+              const summary = summarizeParts(
+                parts.map((row) => ({
+                  status: row.status as 'queued',
+                  bytesRead: Number(row.bytes_read),
+                  rowsRead: Number(row.rows_read),
+                })),
+              );
+              const job = await trx
+                .updateTable('jobs')
+                .set((eb) => ({
+                  status: 'processing',
+                  parts: JSON.stringify(summary.counts),
+                  progress: JSON.stringify({
+                    bytesRead: summary.bytesRead,
+                    totalBytes: Number(running.size_bytes),
+                    rowsRead: summary.rowsRead,
+                  }),
+                  started_at: eb.fn.coalesce('started_at', eb.val(at)),
+                }))
+                .where('id', '=', jobId)
+                .returningAll()
+                .executeTakeFirstOrThrow();
+              const started = running.status === 'queued';
+              return { job: jobFromRow(job), part: jobPartFromRow(part), started };
+            });
+          } catch (error) {
+            if (error === NOT_APPLIED) return undefined;
+            throw error;
+          }
+        },
+        'write',
+      ),
 
     list: (request: PageRequest = {}) =>
       run('list jobs', () =>
@@ -264,6 +355,7 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
     delete: (id) =>
       run(`delete job ${id}`, () =>
         db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('job_parts').where('job_id', '=', id).execute();
           await trx
             .deleteFrom('idempotency_keys')
             .where('scope', '=', 'jobs')
@@ -294,6 +386,12 @@ export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
     },
   };
 }
+
+/** Part rows per INSERT when a split job is created (SQLite allows 32,766 parameters). */
+const PART_ROWS_PER_INSERT = 500;
+
+/** Thrown inside a transaction to roll it back when a conditional update matched nothing. */
+const NOT_APPLIED = new Error('not applied');
 
 function isFinal(status: JobStatus): boolean {
   return status !== 'queued' && status !== 'processing';

@@ -68,6 +68,7 @@ describe('createSqliteStores', () => {
     expect(rows.map((row) => row.name).sort()).toEqual([
       '001-initial',
       '002-outbox-leases-idempotency',
+      '020-job-parts',
     ]);
     await reopened.close();
   });

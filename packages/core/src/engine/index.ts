@@ -15,7 +15,9 @@ export { type FindFileBoundariesOptions, findFileBoundaries } from './file-split
 export { combineRangeStatistics, mergePartialRuns } from './partial-runs.js';
 export {
   type AggregateRangeOptions,
+  type AggregateSourceRangeOptions,
   aggregateFileRange,
+  aggregateSourceRange,
   type RangeStatistics,
 } from './range-aggregation.js';
 export { type CsvByteRange, csvRanges, type RecordBoundary } from './record-boundaries.js';

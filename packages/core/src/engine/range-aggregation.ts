@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PlaytallyError } from '../errors.js';
 import { type Aggregation, aggregate, DEFAULT_TUNING, type EngineTuning } from './aggregation.js';
 import { type CsvHeader, readCsvHeader } from './csv-header.js';
 import type { GroupCursor } from './group-cursor.js';
 import type { IndexedRun } from './output-slices.js';
 import type { CsvByteRange, RecordBoundary } from './record-boundaries.js';
 import { type RunIndexEntry, writeRun } from './run-file.js';
-import type { AggregateOptions, AggregateStatistics } from './types.js';
+import type { AggregateOptions, AggregateStatistics, ByteSource } from './types.js';
 
 /** What aggregating one byte range reports. */
 export interface RangeStatistics extends AggregateStatistics {
@@ -49,6 +50,47 @@ export async function aggregateFileRange(
   const header = given ?? (await readCsvHeader(createReadStream(path), rest));
   const { size } = await stat(path);
   return aggregateRangeTuned(path, range, size, header, runPath, rest, DEFAULT_TUNING);
+}
+
+/** Options of {@link aggregateSourceRange}. */
+export interface AggregateSourceRangeOptions extends AggregateOptions {
+  /** The input's header (see {@link readCsvHeader}), read from the start of the input. */
+  header: CsvHeader;
+  /** Whether more of the input follows the range (so it ends at a split, not at the end). */
+  endsAtSplit: boolean;
+}
+
+/**
+ * {@link aggregateFileRange} for a range whose bytes come from anywhere (a ranged read of a
+ * stored blob, say): `source` yields exactly the bytes `[range.start, range.end)` of the input,
+ * which must lie after the header. Writes the sorted partial result to the run file at
+ * `runPath`; line numbers in errors are those of the whole input.
+ *
+ * @example
+ * ```ts
+ * const source = createReadStream('plays.csv', { start: range.start, end: range.end - 1 });
+ * const stats = await aggregateSourceRange(source, range, '/tmp/part-3.run', { header, endsAtSplit: true });
+ * ```
+ */
+export function aggregateSourceRange(
+  source: ByteSource,
+  range: CsvByteRange,
+  runPath: string,
+  options: AggregateSourceRangeOptions,
+): Promise<RangeStatistics> {
+  const { header, endsAtSplit, ...rest } = options;
+  if (range.start < header.dataStart || range.end < range.start) {
+    throw new PlaytallyError(
+      'VALIDATION_FAILED',
+      `range [${range.start}, ${range.end}) must lie after the header (byte ${header.dataStart})`,
+      { details: { start: range.start, end: range.end } },
+    );
+  }
+  const position = { start: range.start, line: range.line, endsAtSplit, layout: header.columns };
+  return scanRange(source, position, rest, DEFAULT_TUNING, async (run) => {
+    const groups = await writeRunFile(run.cursor, runPath, rest.signal);
+    return { groups, value: undefined };
+  }).then(({ statistics }) => statistics);
 }
 
 /** {@link aggregateFileRange} once the header and the file size are known: one run file. */
@@ -124,17 +166,38 @@ async function withRange<T>(
   tuning: EngineTuning,
   use: (run: Aggregation) => Promise<{ groups: number; value: T }>,
 ): Promise<{ statistics: RangeStatistics; value: T }> {
-  const startedAt = performance.now();
   const before = range.start <= header.dataStart;
   const start = before ? header.dataStart : range.start;
   const line = before ? header.dataLine : range.line;
   const end = Math.min(range.end, size);
   const input =
     start < end ? createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 }) : [];
+  const position = { start, line, endsAtSplit: end < size, layout: header.columns };
+  return scanRange(input, position, options, tuning, use);
+}
+
+/** Where a range's bytes lie in the whole input, and the input's column layout. */
+interface RangePosition {
+  readonly start: number;
+  readonly line: number;
+  readonly endsAtSplit: boolean;
+  readonly layout: CsvHeader['columns'];
+}
+
+/** Aggregates the bytes of one range given by `input`, hands the result to `use`, and cleans up. */
+async function scanRange<T>(
+  input: ByteSource,
+  position: RangePosition,
+  options: AggregateOptions,
+  tuning: EngineTuning,
+  use: (run: Aggregation) => Promise<{ groups: number; value: T }>,
+): Promise<{ statistics: RangeStatistics; value: T }> {
+  const startedAt = performance.now();
+  const { start, line, endsAtSplit } = position;
   let run: Aggregation | undefined;
   try {
     run = await aggregate(input, options, tuning, {
-      start: { layout: header.columns, line, endsAtSplit: end < size },
+      start: { layout: position.layout, line, endsAtSplit },
       offset: start,
     });
     const { groups, value } = await use(run);
@@ -145,7 +208,12 @@ async function withRange<T>(
     const resumeAt = run.truncatedAt;
     return { statistics: resumeAt === undefined ? statistics : { ...statistics, resumeAt }, value };
   } finally {
-    if (!Array.isArray(input)) input.destroy();
+    destroySource(input);
     await run?.dispose();
   }
+}
+
+function destroySource(input: ByteSource): void {
+  const destroy = (input as { destroy?: unknown }).destroy;
+  if (typeof destroy === 'function') destroy.call(input);
 }

@@ -12,6 +12,7 @@ export function toJobView(job: Job): JobView {
   return {
     ...snapshot,
     progress: { ...snapshot.progress },
+    parts: snapshot.parts ? { ...snapshot.parts } : null,
     error: snapshot.error ? { ...snapshot.error } : null,
     statistics: snapshot.statistics
       ? {

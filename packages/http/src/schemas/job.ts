@@ -41,6 +41,17 @@ export const JobSchema = z
     attempts: z.number().openapi({ description: 'Times a worker has started the job.' }),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     statistics: StatisticsSchema.nullable(),
+    parts: z
+      .object({
+        total: z.number().openapi({ description: 'Parts the upload was split into.' }),
+        done: z.number().openapi({ description: 'Parts aggregated (or found bad).' }),
+        running: z.number().openapi({ description: 'Parts a worker is aggregating now.' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'A job larger than the split size is cut on record boundaries into parts that several workers aggregate at once, then merged. `null`: the job runs in one piece.',
+      }),
     createdAt: z.string(),
     updatedAt: z.string(),
     startedAt: z.string().nullable(),

@@ -41,6 +41,8 @@ export interface LiveSystem {
 export interface LiveSystemOptions {
   /** Require this API key. @default undefined */
   apiKey?: string;
+  /** Split uploads larger than this into parts (see `JobServiceOptions.splitBytes`). @default 128 MiB */
+  splitBytes?: number;
 }
 
 type UpgradeListener = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
@@ -59,8 +61,10 @@ export async function startLiveSystem(options: LiveSystemOptions = {}): Promise<
   let slowDelayMs = 0;
   const blobs: BlobStore = {
     put: (source, putOptions) => fsBlobs.put(source, putOptions),
-    read: async (key) =>
-      slowDelayMs > 0 ? trickle(await fsBlobs.read(key), slowDelayMs) : fsBlobs.read(key),
+    read: async (key, range) =>
+      slowDelayMs > 0
+        ? trickle(await fsBlobs.read(key, range), slowDelayMs)
+        : fsBlobs.read(key, range),
     stat: (key) => fsBlobs.stat(key),
     delete: (key) => fsBlobs.delete(key),
   };
@@ -70,6 +74,7 @@ export async function startLiveSystem(options: LiveSystemOptions = {}): Promise<
     blobs,
     transport,
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    ...(options.splitBytes === undefined ? {} : { splitBytes: options.splitBytes }),
   });
   await api.start();
   const worker = createJobWorker({ jobs, blobs, transport, tempDir: dir });

@@ -1,4 +1,5 @@
 import type { AggregateStatistics, InvalidRowPolicy } from '@playtally/core';
+import type { JobPartCounts, NewJobPart } from './job-part.js';
 
 /**
  * A job's life: queued → processing → succeeded | failed | cancelled; a succeeded job becomes
@@ -60,6 +61,8 @@ export interface Job {
   readonly attempts: number;
   readonly error: JobError | null;
   readonly statistics: AggregateStatistics | null;
+  /** A split job's parts: how many, done and running; `null` when the job runs in one piece. */
+  readonly parts: JobPartCounts | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly startedAt: string | null;
@@ -73,6 +76,8 @@ export interface NewJob {
   readonly inputKey: string;
   readonly sizeBytes: number;
   readonly onInvalid: InvalidRowPolicy;
+  /** The byte ranges of a split job, in upload order; none (or absent) runs it in one piece. */
+  readonly parts?: readonly NewJobPart[];
 }
 
 /** Fields a transition may set. */

@@ -7,6 +7,11 @@ export interface JobRequestedData {
   readonly jobId: string;
   /** Blob key of the upload. */
   readonly inputKey: string;
+  /**
+   * On a split job: the part (0-based) to aggregate. Absent on a split job, the request is to
+   * merge the parts once all are done (and to request again those that are not).
+   */
+  readonly part?: number;
 }
 
 /**

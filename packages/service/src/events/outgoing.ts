@@ -25,6 +25,25 @@ export function jobRequestedEvent(job: Job, topics: TopicNames): OutgoingEvent {
   };
 }
 
+/**
+ * The `job.requested` of one part of a split job. Each part is its own task (subject
+ * `<jobId>/parts/<index>`) with its own key, so parts spread over partitions and workers.
+ */
+export function jobPartRequestedEvent(
+  job: Pick<Job, 'id' | 'inputKey'>,
+  part: number,
+  topics: TopicNames,
+  source: string = API_SOURCE,
+): OutgoingEvent {
+  const data: JobRequestedData = { jobId: job.id, inputKey: job.inputKey, part };
+  const subject = `${job.id}/parts/${part}`;
+  return {
+    topic: topics.jobs,
+    key: subject,
+    event: createCloudEvent({ type: EVENT_TYPES.jobRequested, source, subject, data }),
+  };
+}
+
 /** What the client said about the CloudEvent of a posted message (binary-mode headers). */
 export interface ClientEventAttributes {
   /** `ce-id`: kept as the published event's id. */

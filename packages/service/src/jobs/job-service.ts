@@ -7,13 +7,15 @@ import { isFinalJobStatus, type Job } from '../domain/job.js';
 import type { OutgoingEvent } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import { EVENT_TYPES } from '../events/events.js';
-import { apiJobEvent, jobRequestedEvent } from '../events/outgoing.js';
+import { apiJobEvent, jobPartRequestedEvent, jobRequestedEvent } from '../events/outgoing.js';
 import { TOPICS, type TopicNames } from '../events/topics.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { cleanFileName } from './file-name.js';
 import { hashedChunks, requestHash } from './idempotent-upload.js';
+import { deletePartials } from './partials.js';
+import { DEFAULT_SPLIT_BYTES, planParts, recordingSource } from './split-plan.js';
 
 /** Options of {@link createJobService}. */
 export interface JobServiceOptions {
@@ -26,6 +28,13 @@ export interface JobServiceOptions {
   relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'assertAccepting'>;
   /** Uploads past this many bytes are refused with `PAYLOAD_TOO_LARGE`. @default 1073741824 (1 GiB) */
   maxUploadBytes?: number;
+  /**
+   * Uploads larger than this are split into parts of about this many bytes, cut on exact record
+   * boundaries recorded while the upload streams in; each part is a task any worker may take,
+   * and one merge task merges their partial results. Smaller uploads run in one piece.
+   * @default 134217728 (128 MiB)
+   */
+  splitBytes?: number;
   /** @default TOPICS */
   topics?: TopicNames;
   /** @default silentLogger */
@@ -113,6 +122,12 @@ export interface JobService {
 export function createJobService(options: JobServiceOptions): JobService {
   const { jobs, blobs, relay } = options;
   const maxUploadBytes = options.maxUploadBytes ?? 1024 ** 3;
+  const splitBytes = options.splitBytes ?? DEFAULT_SPLIT_BYTES;
+  if (!Number.isSafeInteger(splitBytes) || splitBytes < 1) {
+    throw new PlaytallyError('VALIDATION_FAILED', 'option splitBytes must be a positive integer', {
+      details: { option: 'splitBytes' },
+    });
+  }
   const topics = options.topics ?? TOPICS;
   const logger = options.logger ?? silentLogger;
 
@@ -153,6 +168,7 @@ export function createJobService(options: JobServiceOptions): JobService {
     relay?.publish(outbox);
     logger.info({ jobId: id }, 'job cancelled');
     await blobs.delete(cancelled.inputKey).catch(() => {});
+    if (cancelled.parts !== null) await deletePartials(jobs, blobs, id);
     return cancelled;
   };
 
@@ -164,8 +180,12 @@ export function createJobService(options: JobServiceOptions): JobService {
       }
       const key = input.idempotencyKey;
       const hash = key === undefined ? undefined : requestHash(input.filename);
+      const recording = recordingSource(
+        hash === undefined ? input.source : hashedChunks(input.source, hash),
+        splitBytes,
+      );
       const blob = await blobs
-        .put(hash === undefined ? input.source : hashedChunks(input.source, hash), {
+        .put(recording.chunks, {
           maxBytes: maxUploadBytes,
           prefix: 'uploads',
           ...(input.signal ? { signal: input.signal } : {}),
@@ -191,12 +211,14 @@ export function createJobService(options: JobServiceOptions): JobService {
           (typeof input.onInvalid === 'function' ? await input.onInvalid() : input.onInvalid) ??
           'fail';
         const fingerprint = hash?.update(`policy:${onInvalid}`).digest('hex');
+        const parts = await planParts(blobs, blob.key, recording.boundaries(), splitBytes);
         const newJob = {
           id,
           filename: cleanFileName(input.filename),
           inputKey: blob.key,
           sizeBytes: blob.size,
           onInvalid,
+          ...(parts.length === 0 ? {} : { parts }),
         };
         const at = new Date().toISOString();
         const queued: Job = {
@@ -207,6 +229,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           attempts: 0,
           error: null,
           statistics: null,
+          parts: parts.length === 0 ? null : { total: parts.length, done: 0, running: 0 },
           createdAt: at,
           updatedAt: at,
           startedAt: null,
@@ -215,7 +238,9 @@ export function createJobService(options: JobServiceOptions): JobService {
         try {
           job = await jobs.create(newJob, {
             outbox: [
-              jobRequestedEvent(queued, topics),
+              ...(parts.length === 0
+                ? [jobRequestedEvent(queued, topics)]
+                : parts.map((_, index) => jobPartRequestedEvent(queued, index, topics))),
               apiJobEvent(EVENT_TYPES.jobQueued, queued, topics),
             ],
             ...(key === undefined || fingerprint === undefined
@@ -257,6 +282,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       }
       if (job.resultKey) await blobs.delete(job.resultKey);
       await blobs.delete(job.inputKey);
+      if (job.parts !== null) await deletePartials(jobs, blobs, id);
       await jobs.delete(id);
       logger.info({ jobId: id, status: job.status }, 'job deleted');
       return { outcome: 'deleted' };

@@ -21,6 +21,7 @@ import { createWorker, type WorkerJob } from '../worker/create-worker.js';
 import type { DatabaseGate } from '../worker/database-gate.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
+import { createSplitRuns } from './split-runs.js';
 
 /** Options of {@link createJobWorker}. */
 export interface JobWorkerOptions {
@@ -291,12 +292,42 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     await blobs.delete(job.inputKey).catch(() => {});
   };
 
+  const split = createSplitRuns({
+    jobs,
+    blobs,
+    transport,
+    topics,
+    badInputCodes: BAD_INPUT_CODES,
+    runBudget,
+    progressIntervalMs: intervalMs,
+    tempDir: () => spillFolder,
+    stored,
+    publish,
+    fail: (job, lease, code, message, log) => fail(job, lease, code, message, log),
+    takeLease,
+    keepLease: (lease, log) => keepLease(lease, log),
+    cancelTask: (id, reason) => worker.cancel(id, reason),
+  });
+
+  /** Stops every run of the job in this worker: the whole job, or any of its parts. */
+  const cancelJob = (jobId: string, reason?: string): void => {
+    worker.cancel(jobId, reason);
+    const parts = `${jobId}/parts/`;
+    for (const id of worker.running()) if (id.startsWith(parts)) worker.cancel(id, reason);
+  };
+
   const processJob = async (task: WorkerJob<JobRequestedData>): Promise<void> => {
     const log = logger.child({ jobId: task.data.jobId });
     const job = await stored(() => jobs.get(task.data.jobId), task.signal);
     if (!job) return log.warn('job.requested for an unknown job; ignored');
     if (isFinalJobStatus(job.status)) {
       return log.debug({ status: job.status }, 'job already finished; delivery ignored');
+    }
+    if (job.parts !== null) {
+      const { part } = task.data;
+      return part === undefined
+        ? split.settle(job, task, log)
+        : split.runPart(job, part, task, log);
     }
     const lease = await takeLease(task, log);
     if (lease === undefined) return log.info('job finished by another run; delivery ignored');
@@ -356,8 +387,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         spillFolder = await createSpillFolder(options.tempDir);
         await ensureTopics(transport, topics);
         cancellations = await transport.subscribe<unknown>(topics.events, async (event) => {
-          if (event.type === EVENT_TYPES.jobCancelled && event.subject)
-            worker.cancel(event.subject);
+          const ended =
+            event.type === EVENT_TYPES.jobCancelled || event.type === EVENT_TYPES.jobFailed;
+          if (ended && event.subject) cancelJob(event.subject);
         });
         await worker.start();
         logger.info({ concurrency, transport: transport.name, owner }, 'job worker started');
@@ -387,9 +419,14 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 function parseJobRequested(data: unknown): JobRequestedData {
   if (typeof data === 'object' && data !== null && 'jobId' in data) {
     const { jobId } = data;
-    if (typeof jobId === 'string' && jobId.length > 0) return data as JobRequestedData;
+    const part = 'part' in data ? data.part : undefined;
+    const partValid = part === undefined || (Number.isSafeInteger(part) && (part as number) >= 0);
+    if (typeof jobId === 'string' && jobId.length > 0 && partValid) return data as JobRequestedData;
   }
-  throw new PlaytallyError('INVALID_INPUT', 'a job.requested event needs a non-empty jobId');
+  throw new PlaytallyError(
+    'INVALID_INPUT',
+    'a job.requested event needs a non-empty jobId (and a part, if any, that is a whole number)',
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Job, JobLease, JobPatch, JobStatus, NewJob, StaleJobQuery } from '../domain/job.js';
+import type { JobPart, JobPartPatch, JobPartStatus } from '../domain/job-part.js';
 import type { IdempotentResult, OutgoingEvent, WriteOptions } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import type { OutboxStore } from './outbox-store.js';
@@ -34,6 +35,25 @@ export interface JobStore {
 
   /** The job, or `undefined`. */
   get(id: string): Promise<Job | undefined>;
+
+  /** The parts of a split job (see {@link NewJob.parts}) by index; none for any other job. */
+  listParts(jobId: string): Promise<readonly JobPart[]>;
+
+  /**
+   * Applies `patch` to part `index` of a split job if, and only if, the job is `queued` or
+   * `processing` and the part's status is one of `from`; in the same atomic step recomputes the
+   * job's part counts and progress (the sums over its parts) and moves a queued job to
+   * `processing` (setting `startedAt` the first time). Returns the job and the part, and
+   * `started: true` when this update moved the job out of `queued`; `undefined` when either is
+   * unknown or not in a status allowed. Concurrent updates of parts of one job never lose one
+   * another's counts.
+   */
+  updatePart(
+    jobId: string,
+    index: number,
+    from: readonly JobPartStatus[],
+    patch: JobPartPatch,
+  ): Promise<{ job: Job; part: JobPart; started: boolean } | undefined>;
 
   /** Jobs newest first (`createdAt` desc, then id desc). */
   list(request?: PageRequest): Promise<Page<Job>>;
@@ -92,7 +112,7 @@ export interface JobStore {
   /** The job an idempotency key created, with the fingerprint of its request. */
   findIdempotencyKey(key: string): Promise<IdempotentResult | undefined>;
 
-  /** Removes the job (and its idempotency keys); returns whether it existed. */
+  /** Removes the job (and its idempotency keys and parts); returns whether it existed. */
   delete(id: string): Promise<boolean>;
 
   /** Number of jobs in each status (all statuses present, zero when none). */

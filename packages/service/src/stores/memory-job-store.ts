@@ -9,6 +9,7 @@ import {
   type NewJob,
   type StaleJobQuery,
 } from '../domain/job.js';
+import { type JobPart, summarizeParts } from '../domain/job-part.js';
 import type { IdempotentResult, OutgoingEvent, WriteOptions } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import type { JobStore, TransitionOptions } from '../ports/job-store.js';
@@ -27,6 +28,7 @@ export interface MemoryJobStoreOptions {
 
 interface Held {
   job: Job;
+  parts: JobPart[];
   lease: { owner: string; expiresAt: string } | null;
   token: number;
 }
@@ -107,12 +109,32 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         attempts: 0,
         error: null,
         statistics: null,
+        parts:
+          job.parts === undefined || job.parts.length === 0
+            ? null
+            : { total: job.parts.length, done: 0, running: 0 },
         createdAt: at,
         updatedAt: at,
         startedAt: null,
         finishedAt: null,
       };
-      jobs.set(job.id, { job: created, lease: null, token: 0 });
+      const parts = (job.parts ?? []).map(
+        (range, index): JobPart => ({
+          jobId: job.id,
+          index,
+          start: range.start,
+          end: range.end,
+          line: range.line,
+          status: 'queued',
+          bytesRead: 0,
+          rowsRead: 0,
+          runKey: null,
+          statistics: null,
+          error: null,
+          updatedAt: at,
+        }),
+      );
+      jobs.set(job.id, { job: created, parts, lease: null, token: 0 });
       order.insert({ at, id: job.id });
       if (idempotency !== undefined) {
         keys.set(idempotency.key, { fingerprint: idempotency.fingerprint, resourceId: job.id });
@@ -124,6 +146,37 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     async get(id) {
       assertOpen();
       return copy(jobs.get(id));
+    },
+
+    async listParts(jobId) {
+      assertOpen();
+      return structuredClone(jobs.get(jobId)?.parts ?? []);
+    },
+
+    async updatePart(jobId, index, from, patch) {
+      assertOpen();
+      const held = jobs.get(jobId);
+      const part = held?.parts[index];
+      if (held === undefined || part === undefined || !from.includes(part.status)) return undefined;
+      if (held.job.status !== 'queued' && held.job.status !== 'processing') return undefined;
+      const at = now().toISOString();
+      const updated: JobPart = { ...part, ...structuredClone(patch), updatedAt: at };
+      held.parts[index] = updated;
+      const summary = summarizeParts(held.parts);
+      const started = held.job.status === 'queued';
+      held.job = {
+        ...held.job,
+        status: 'processing',
+        parts: summary.counts,
+        progress: {
+          bytesRead: summary.bytesRead,
+          totalBytes: held.job.sizeBytes,
+          rowsRead: summary.rowsRead,
+        },
+        startedAt: held.job.startedAt ?? at,
+        updatedAt: at,
+      };
+      return { job: structuredClone(held.job), part: structuredClone(updated), started };
     },
 
     async list(request: PageRequest = {}): Promise<Page<Job>> {

@@ -23,6 +23,7 @@ const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'expired']);
  *   progress?: JobProgress, attempts?: number,
  *   error?: { code: string, message: string } | null,
  *   statistics?: { rowsRead?: number, rowsRejected?: number, groupsWritten?: number, durationMs?: number } | null,
+ *   parts?: { total: number, done: number, running: number } | null,
  *   createdAt?: string, updatedAt?: string, startedAt?: string | null, finishedAt?: string | null,
  *   links?: Record<string, string>,
  * }} Job
@@ -53,6 +54,9 @@ function mergeJob(old, next) {
   if (!FINAL.has(next.status) && old.progress && next.progress) {
     if (old.progress.bytesRead > next.progress.bytesRead) merged.progress = old.progress;
   }
+  if (!FINAL.has(next.status) && old.parts && next.parts && old.parts.done > next.parts.done) {
+    merged.parts = old.parts;
+  }
   if (old.status === 'processing' && next.status === 'queued') merged.status = 'processing';
   return merged;
 }
@@ -64,6 +68,17 @@ function fractionDone(job) {
   const total = progress?.totalBytes || job.sizeBytes;
   if (!progress || !total) return 0;
   return Math.max(0, Math.min(1, progress.bytesRead / total));
+}
+
+/**
+ * How far the parts of a split job are: `3 of 8 parts done, 2 running`; null when unsplit.
+ * @param {Job} job
+ */
+function partsNote(job) {
+  const parts = job.parts;
+  if (!parts) return null;
+  const running = parts.running > 0 && !FINAL.has(job.status) ? `, ${parts.running} running` : '';
+  return h('small', { class: 'parts' }, `${parts.done} of ${parts.total} parts done${running}`);
 }
 
 /** @param {Job} job */
@@ -194,6 +209,7 @@ export function createJobsTable(options = {}) {
           { 'data-label': 'Progress', class: 'progress-cell' },
           h('progress', { max: 1, value: fraction, 'aria-label': `Progress of ${name}` }),
           h('span', { class: 'percent' }, `${Math.floor(fraction * 100)}%`),
+          partsNote(job),
         ),
         h('td', { 'data-label': 'Rows', class: 'num' }, formatCount(rowsRead)),
         h(

@@ -7,6 +7,7 @@ import { compareNewestFirst } from '../../stores/page-cursor.js';
 import { type ContractClock, collectPages, createContractClock } from './contract-clock.js';
 import { describeJobLeaseCases } from './job-lease-cases.js';
 import { describeJobOutboxCases } from './job-outbox-cases.js';
+import { describeJobPartCases } from './job-part-cases.js';
 import { describeOutboxCases } from './outbox-cases.js';
 
 /** What {@link describeJobStoreContract} hands the factory for each test. */
@@ -97,6 +98,7 @@ export function describeJobStoreContract(name: string, factory: JobStoreFactory)
         attempts: 0,
         error: null,
         statistics: null,
+        parts: null,
         createdAt: at,
         updatedAt: at,
         startedAt: null,
@@ -319,6 +321,7 @@ export function describeJobStoreContract(name: string, factory: JobStoreFactory)
 
     const context = { store: () => store, clock: () => clock };
     describeJobLeaseCases(context);
+    describeJobPartCases(context);
     describeJobOutboxCases(context);
     describeOutboxCases(context);
 

@@ -1,0 +1,41 @@
+import type { JobError } from '../domain/job.js';
+import type { JobPart } from '../domain/job-part.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { JobStore } from '../ports/job-store.js';
+
+/** Removes the partial results of a split job's parts (missing ones are fine). */
+export async function deletePartials(
+  jobs: JobStore,
+  blobs: BlobStore,
+  jobId: string,
+): Promise<void> {
+  const parts = await jobs.listParts(jobId).catch(() => []);
+  for (const part of parts) {
+    if (part.runKey !== null) await blobs.delete(part.runKey).catch(() => {});
+  }
+}
+
+/** What the parts of a split job decide, so far. */
+export type SplitOutcome =
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'fail'; readonly error: JobError }
+  /** Merge the first `parts` parts; when the last of them ended early, aggregate the rest too. */
+  | { readonly kind: 'merge'; readonly parts: readonly JobPart[] };
+
+/**
+ * Whether a split job's outcome is known, read as one pass over the whole input would meet it:
+ * in input order, the first part that failed decides (its error has the smallest line of all,
+ * as every line of the parts after it is later), and so does the first part that ended early
+ * (its split was fooled by stray quotes: the parts after it were cut in the wrong places and
+ * are not used). Until every part before such a one is done, the outcome waits.
+ */
+export function decideSplit(parts: readonly JobPart[]): SplitOutcome {
+  for (const [index, part] of parts.entries()) {
+    if (part.status !== 'done') return { kind: 'wait' };
+    if (part.error !== null) return { kind: 'fail', error: part.error };
+    if (part.statistics?.resumeAt !== undefined) {
+      return { kind: 'merge', parts: parts.slice(0, index + 1) };
+    }
+  }
+  return { kind: 'merge', parts };
+}
