@@ -7,6 +7,7 @@ export * from './delivery.js';
 export * from './errors.js';
 export * from './in-flight.js';
 export * from './kit/deadlines.js';
+export * from './kit/header-binding.js';
 export * from './kit/define-transport.js';
 export * from './kit/retry-transient.js';
 export type * from './kit/transport-driver.js';
