@@ -337,7 +337,11 @@ export function toJsonEventFormat(event: CloudEvent): Record<string, unknown> {
   if (event.subject !== undefined) json.subject = event.subject;
   if (event.dataschema !== undefined) json.dataschema = event.dataschema;
   if (event.data instanceof Uint8Array)
-    json.data_base64 = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength).toString('base64');
+    json.data_base64 = Buffer.from(
+      event.data.buffer,
+      event.data.byteOffset,
+      event.data.byteLength,
+    ).toString('base64');
   else if (event.data !== undefined) json.data = event.data;
   return json;
 }

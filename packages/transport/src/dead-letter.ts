@@ -63,7 +63,10 @@ export function createDeadLetter(input: DeadLetterInput): EncodedCloudEvent {
     const event = tryDecode(input.attributes, input.body);
     if (event !== undefined) {
       const { [DEAD_LETTER_ATTRIBUTES.group]: _, ...extensions } = event.extensions ?? {};
-      return { ...encodeCloudEvent({ ...event, extensions: { ...extensions, ...marks } }), ...foreign };
+      return {
+        ...encodeCloudEvent({ ...event, extensions: { ...extensions, ...marks } }),
+        ...foreign,
+      };
     }
   }
   const attributes: Record<string, string> = { ...input.attributes };

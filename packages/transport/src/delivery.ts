@@ -24,7 +24,9 @@ export interface ResolvedSubscribeOptions {
   readonly maxAttempts: number;
   readonly backoff: Readonly<Required<BackoffOptions>>;
   /** The `type` and `source` plain-JSON messages are wrapped with, or `undefined` to dead-letter them. */
-  readonly wrapPlainJson: { readonly type: string; readonly source: string | undefined } | undefined;
+  readonly wrapPlainJson:
+    | { readonly type: string; readonly source: string | undefined }
+    | undefined;
 }
 
 /**

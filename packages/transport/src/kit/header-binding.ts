@@ -26,7 +26,10 @@ export interface ReadHeaders {
  * skipped; anything else (another program's `traceid`) is kept as it is, so that a dead letter
  * can carry it. A repeated header (an array) counts with its last value.
  */
-export function readHeaders(headers: Readonly<Record<string, unknown>>, binding: HeaderBinding): ReadHeaders {
+export function readHeaders(
+  headers: Readonly<Record<string, unknown>>,
+  binding: HeaderBinding,
+): ReadHeaders {
   const attributes: Record<string, string> = {};
   let foreign: Record<string, unknown> | undefined;
   for (const name in headers) {
