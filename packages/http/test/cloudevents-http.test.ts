@@ -1,4 +1,4 @@
-import { CloudEvent as SdkEvent, HTTP } from 'cloudevents';
+import { HTTP, CloudEvent as SdkEvent } from 'cloudevents';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type ErrorBody, type Harness } from './harness.js';
 
@@ -56,7 +56,9 @@ describe('POST /v1/messages with the CloudEvents HTTP binding, as the SDK sends 
     expect(first.headers.get('location')).toBe(`/v1/messages/${stored.id}`);
     expect(await (await send(harness, message)).json()).toEqual(stored);
     // The same id in binary mode is the same message.
-    expect(((await (await send(harness, HTTP.binary(event('str-1', { v: 2 })))).json()) as Stored).id).toBe(stored.id);
+    expect(
+      ((await (await send(harness, HTTP.binary(event('str-1', { v: 2 })))).json()) as Stored).id,
+    ).toBe(stored.id);
     expect((await harness.options.messages.list()).items).toHaveLength(1);
   });
 
