@@ -214,8 +214,16 @@ export function decodeCloudEvent(
 
 /** Whether a media type is the CloudEvents JSON format of structured content mode. */
 export function isStructuredMediaType(type: string): boolean {
-  return type.split(';')[0]?.trim().toLowerCase() === STRUCTURED_MEDIA_TYPE;
+  let structured = structuredMediaTypes.get(type);
+  if (structured === undefined) {
+    structured = type.split(';')[0]?.trim().toLowerCase() === STRUCTURED_MEDIA_TYPE;
+    if (structuredMediaTypes.size < 100) structuredMediaTypes.set(type, structured);
+  }
+  return structured;
 }
+
+/** Memo of {@link isStructuredMediaType}, which runs for every delivered message. */
+const structuredMediaTypes = new Map<string, boolean>();
 
 /** The media type of one event in structured content mode (the JSON event format). */
 export const STRUCTURED_MEDIA_TYPE = 'application/cloudevents+json';
