@@ -228,12 +228,15 @@ const structuredMediaTypes = new Map<string, boolean>();
 /** The media type of one event in structured content mode (the JSON event format). */
 export const STRUCTURED_MEDIA_TYPE = 'application/cloudevents+json';
 
-/** Whether `value` is an RFC 3339 timestamp (`2024-05-01T12:00:00Z`, offsets and fractions allowed). */
+/**
+ * Whether `value` is an RFC 3339 timestamp (`2024-05-01T12:00:00Z`; offsets, fractions and, as
+ * RFC 3339 permits, a space for the `T` allowed) naming a real date and time.
+ */
 export function isRfc3339(value: string): boolean {
   return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function checkAttributes(attributes: Readonly<Record<string, string | undefined>>): void {
   if (!attributes.id || !attributes.source || !attributes.type || !attributes.specversion) {
