@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import { TOPICS } from '@playtally/service';
+import type { MemoryTransport } from '@playtally/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -109,6 +111,26 @@ describe('GET /v1/events', () => {
       id,
       status: 'consumed',
       data: { hello: 'live' },
+    });
+  });
+
+  it('relays bytes as data_base64 and an event without time without one, as the JSON format says', async () => {
+    harness = await createHarness({ workers: false });
+    const host = await listen(harness);
+    const live = await connect(`ws://${host}/v1/events?types=other.`);
+    const transport = harness.options.transport as MemoryTransport;
+    const attributes = { id: 'b1', source: '/other', type: 'other.bytes', specversion: '1.0' };
+    await transport.publishRaw(
+      TOPICS.events,
+      { ...attributes, datacontenttype: 'application/octet-stream', dataschema: 'urn:s' },
+      new Uint8Array([0, 1, 255]),
+    );
+    const relayed = (await live.until((e) => e.id === 'b1')) as unknown as Record<string, unknown>;
+    expect(relayed).toEqual({
+      ...attributes,
+      datacontenttype: 'application/octet-stream',
+      dataschema: 'urn:s',
+      data_base64: 'AAH/',
     });
   });
 

@@ -177,6 +177,21 @@ const EXCHANGES: readonly Exchange[] = [
   },
   {
     operation: 'postMessage',
+    status: 202,
+    request: (h) =>
+      h.request(
+        '/v1/messages',
+        keyed({
+          method: 'POST',
+          body: JSON.stringify([
+            { specversion: '1.0', id: 'c-1', source: '/contract', type: 'batch', data: { n: 1 } },
+          ]),
+          headers: { 'content-type': 'application/cloudevents-batch+json' },
+        }),
+      ),
+  },
+  {
+    operation: 'postMessage',
     status: 400,
     request: (h) => h.request('/v1/messages', json([1, 2])),
   },

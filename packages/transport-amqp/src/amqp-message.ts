@@ -1,4 +1,4 @@
-import type { CloudEventParts, Delivery } from '@playtally/transport';
+import { type CloudEventParts, type Delivery, readHeaders } from '@playtally/transport';
 import type { Message, Options } from 'amqplib';
 
 /** Prefix of the headers that carry CloudEvent attributes (CloudEvents AMQP binding, binary mode). */
@@ -7,18 +7,25 @@ export const CLOUDEVENTS_HEADER_PREFIX = 'cloudEvents_';
 export const ATTEMPT_HEADER = 'x-playtally-attempt';
 /** Header with the key the event was published with. */
 export const KEY_HEADER = 'x-playtally-key';
+const BINDING = {
+  prefixes: [CLOUDEVENTS_HEADER_PREFIX, 'cloudEvents:'],
+  internal: [ATTEMPT_HEADER, KEY_HEADER, 'x-delivery-count'],
+};
+/** Message properties a dead letter keeps (others would fail or expire it: `userId`, `expiration`). */
+const KEPT_PROPERTIES = ['messageId', 'correlationId', 'replyTo', 'appId', 'type', 'timestamp'];
 
 /**
  * Maps a binary-mode CloudEvent onto AMQP: the body is the payload, `datacontenttype` becomes
  * the `content-type` property, every other attribute a `cloudEvents_<name>` header; `id` is also
- * the `message-id` property so broker tools show it. Messages are persistent.
+ * the `message-id` property so broker tools show it, unless a received message's own properties
+ * and headers ({@link ForeignMetadata}, on dead letters and retry copies) say otherwise.
  */
 export function encodeAmqpMessage(
   message: CloudEventParts,
   key: string | undefined,
   attempt?: number,
 ): { content: Buffer; options: Options.Publish } {
-  const headers: Record<string, string | number> = {};
+  const headers: Record<string, unknown> = { ...message.foreign?.headers };
   for (const [name, value] of Object.entries(message.attributes)) {
     if (name !== 'datacontenttype') headers[CLOUDEVENTS_HEADER_PREFIX + name] = value;
   }
@@ -30,44 +37,33 @@ export function encodeAmqpMessage(
     typeof body === 'string'
       ? Buffer.from(body)
       : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const options: Options.Publish = { persistent: true, headers };
-  if (contentType !== undefined) options.contentType = contentType;
-  if (messageId !== undefined) options.messageId = messageId;
-  return { content, options };
+  const options: Options.Publish = { persistent: true, headers, contentType, messageId };
+  return { content, options: { ...options, ...message.foreign?.properties } };
 }
 
 /**
- * Reads a delivered message back: `cloudEvents_` (or `cloudEvents:`) headers become attributes,
- * the `content-type` property `datacontenttype`. The attempt is the retry copy's attempt header
- * (1 without one) plus the broker's own redeliveries (`x-delivery-count` on quorum queues, else
- * 1 when `redelivered` is set). Never throws: checking that the result is a CloudEvent is left
- * to decoding, so bad messages can be dead-lettered with a reason.
+ * Reads a delivered message back (see `readHeaders`: native types such as AMQP timestamps become
+ * text): `cloudEvents_` (or `cloudEvents:`) headers become attributes, the `content-type`
+ * property `datacontenttype`; other headers and the `messageId`, `correlationId`, `replyTo`,
+ * `appId`, `type` and `timestamp` properties are kept as foreign metadata for a dead letter. The
+ * attempt is the retry copy's attempt header (1 without one) plus the broker's own redeliveries
+ * (`x-delivery-count` on quorum queues, else 1 when `redelivered` is set). Never throws.
  */
-export function decodeAmqpMessage(delivered: Message): Delivery {
-  const headers = (delivered.properties.headers ?? {}) as Record<string, unknown>;
-  const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || value === null) continue;
-    if (name.startsWith(CLOUDEVENTS_HEADER_PREFIX) || name.startsWith('cloudEvents:')) {
-      attributes[name.slice(CLOUDEVENTS_HEADER_PREFIX.length)] = Buffer.isBuffer(value)
-        ? value.toString('utf8')
-        : String(value);
-    }
-  }
-  const contentType = delivered.properties.contentType as string | undefined;
-  if (contentType !== undefined && attributes.datacontenttype === undefined)
-    attributes.datacontenttype = contentType;
-  const retryAttempt = Number(headers[ATTEMPT_HEADER] ?? 1) || 1;
+export function decodeAmqpMessage({ properties, fields, content }: Message): Delivery {
+  const headers = (properties.headers ?? {}) as Record<string, unknown>;
+  const { attributes, foreign } = readHeaders(headers, BINDING);
+  if (properties.contentType) attributes.datacontenttype ??= properties.contentType;
+  const all = properties as unknown as Record<string, unknown>;
+  const kept = Object.fromEntries(
+    KEPT_PROPERTIES.map((n) => [n, all[n]]).filter(([, v]) => v != null),
+  );
   const deliveryCount = Number(headers['x-delivery-count'] ?? Number.NaN);
-  const brokerRedeliveries = Number.isFinite(deliveryCount)
-    ? deliveryCount
-    : delivered.fields.redelivered
-      ? 1
-      : 0;
+  const redeliveries = Number.isFinite(deliveryCount) ? deliveryCount : fields.redelivered ? 1 : 0;
   const key = headers[KEY_HEADER];
   return {
-    message: { attributes, body: delivered.content },
+    message: { attributes, body: content, foreign: { headers: foreign, properties: kept } },
     key: key === undefined || key === null ? undefined : String(key),
-    attempt: retryAttempt + brokerRedeliveries,
+    id: properties.messageId ?? undefined,
+    attempt: (Number(headers[ATTEMPT_HEADER] ?? 1) || 1) + redeliveries,
   };
 }

@@ -1,4 +1,4 @@
-import type { CloudEventParts, EncodedCloudEvent } from '@playtally/transport';
+import { type CloudEventParts, type EncodedCloudEvent, readHeaders } from '@playtally/transport';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 /**
@@ -11,7 +11,9 @@ const CONTENT_TYPE = 'content-type';
 
 /** Turns an encoded event into a kafkajs record. */
 export function toKafkaMessage(encoded: CloudEventParts, key: string | undefined): Message {
-  const headers: IHeaders = {};
+  // A dead letter keeps the original's other headers (a `traceid`), under its attributes.
+  const headers: IHeaders =
+    encoded.foreign?.headers === undefined ? {} : { ...(encoded.foreign.headers as IHeaders) };
   const attributes = encoded.attributes;
   for (const name in attributes) {
     headers[name === 'datacontenttype' ? CONTENT_TYPE : HEADER_PREFIX + name] = attributes[name];
@@ -23,29 +25,21 @@ export function toKafkaMessage(encoded: CloudEventParts, key: string | undefined
 }
 
 /**
- * The attribute a header name carries (`ce_id` → `id`, `content-type` → `datacontenttype`), or
- * `null` for a header that is not a CloudEvent attribute. The binding's header names are
- * lower-case; others are matched case-insensitively.
- */
-function attributeOf(name: string): string | null {
-  const lower = name.toLowerCase();
-  if (lower === CONTENT_TYPE) return 'datacontenttype';
-  return lower.startsWith(HEADER_PREFIX) && lower.length > HEADER_PREFIX.length
-    ? lower.slice(HEADER_PREFIX.length)
-    : null;
-}
-
-/**
  * Reads a consumed record back into attributes and body. Headers without the `ce_` prefix
- * (other than `content-type`) are not CloudEvent attributes and are left out; a repeated header
- * keeps its last value. The body is the record's value as kafkajs decoded it (a `Buffer`, which is
+ * (other than `content-type`) are not CloudEvent attributes: they are kept as foreign headers,
+ * for a dead letter to carry; a repeated header keeps its last value. The body is the record's value as kafkajs decoded it (a `Buffer`, which is
  * a `Uint8Array`), not a copy.
  */
 export function fromKafkaMessage(message: KafkaMessage): EncodedCloudEvent {
   const headers = message.headers ?? {};
   const body = message.value ?? EMPTY;
-  return { attributes: standardAttributes(headers) ?? anyAttributes(headers), body };
+  const standard = standardAttributes(headers);
+  if (standard !== undefined) return { attributes: standard, body };
+  const { attributes, foreign } = readHeaders(headers, BINDING);
+  return { attributes, body, foreign: foreign === undefined ? undefined : { headers: foreign } };
 }
+
+const BINDING = { prefixes: [HEADER_PREFIX], contentType: CONTENT_TYPE };
 
 const EMPTY = Buffer.alloc(0);
 
@@ -79,19 +73,6 @@ function standardAttributes(headers: IHeaders): Record<string, string> | undefin
     time: ce_time.toString(),
     datacontenttype: contentType.toString(),
   };
-}
-
-/** Any set of headers, each name mapped to its attribute (the uncommon case). */
-function anyAttributes(headers: IHeaders): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const name in headers) {
-    const raw = headers[name];
-    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value === undefined) continue;
-    const attribute = attributeOf(name);
-    if (attribute !== null) attributes[attribute] = value.toString();
-  }
-  return attributes;
 }
 
 /** The record key as text, or `undefined` for a record without one. */

@@ -1,4 +1,4 @@
-import type { CloudEventParts, EncodedCloudEvent } from '@playtally/transport';
+import { type CloudEventParts, type EncodedCloudEvent, readHeaders } from '@playtally/transport';
 
 /** Prefix of the stream fields that carry CloudEvent attributes. */
 export const ATTRIBUTE_FIELD_PREFIX = 'ce_';
@@ -19,6 +19,9 @@ export function encodeStreamFields(
 ): (string | Buffer)[] {
   const fields: (string | Buffer)[] = [];
   const { attributes, body } = message;
+  // A dead letter keeps the original's other fields (a legacy `payload`), before its own.
+  const foreign = message.foreign?.headers ?? {};
+  for (const name in foreign) fields.push(name, foreign[name] as string | Buffer);
   for (const name in attributes)
     fields.push(ATTRIBUTE_FIELD_PREFIX + name, attributes[name] as string);
   if (key !== undefined) fields.push(KEY_FIELD, key);
@@ -39,8 +42,10 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Reads a stream entry's field/value list (as Buffers, so binary payloads survive) back into
- * attributes, key and body. Never throws: unknown fields are ignored and a missing `data` field
- * is an empty body; checking that the result is a CloudEvent is left to decoding, so bad
+ * attributes, key and body. `ce_<attribute>` fields are attributes, and a `content-type` field
+ * (as a Kafka-minded producer writes it) is `datacontenttype`, `application/cloudevents+json`
+ * meaning structured mode with the event in `data`. Never throws: other fields are kept as
+ * foreign metadata, for a dead letter to carry, and a missing `data` field is an empty body; checking that the result is a CloudEvent is left to decoding, so bad
  * entries can be dead-lettered with a reason.
  */
 export function decodeStreamFields(fields: readonly Buffer[]): DecodedStreamFields {
@@ -93,17 +98,18 @@ function standardFields(fields: readonly Buffer[]): DecodedStreamFields | undefi
 
 /** Any field list: names decoded one by one. */
 function anyFields(fields: readonly Buffer[]): DecodedStreamFields {
-  const attributes: Record<string, string> = {};
-  let key: string | undefined;
-  let body: Buffer = EMPTY;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = (fields[i] as Buffer).toString('utf8');
-    const value = fields[i + 1] as Buffer;
-    if (name === DATA_FIELD) body = value;
-    else if (name === KEY_FIELD) key = value.toString('utf8');
-    else if (name.startsWith(ATTRIBUTE_FIELD_PREFIX)) {
-      attributes[name.slice(ATTRIBUTE_FIELD_PREFIX.length)] = value.toString('utf8');
-    }
-  }
-  return { message: { attributes, body }, key };
+  const named: Record<string, Buffer> = Object.create(null);
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    named[(fields[i] as Buffer).toString('utf8')] = fields[i + 1] as Buffer;
+  const { attributes, foreign } = readHeaders(named, BINDING);
+  const body = named[DATA_FIELD] ?? EMPTY;
+  const key = named[KEY_FIELD]?.toString('utf8');
+  const message = { attributes, body, foreign: foreign && { headers: foreign } };
+  return { message, key };
 }
+
+const BINDING = {
+  prefixes: [ATTRIBUTE_FIELD_PREFIX],
+  contentType: 'content-type',
+  internal: [DATA_FIELD, KEY_FIELD],
+};

@@ -13,7 +13,7 @@ describe('CloudEvent codec', () => {
     const event = createCloudEvent({ type: 'song.played', source: '/player', data: { n: 1 } });
     expect(event).toMatchObject({ specversion: '1.0', datacontenttype: 'application/json' });
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(Number.isNaN(Date.parse(event.time))).toBe(false);
+    expect(Number.isNaN(Date.parse(event.time ?? ''))).toBe(false);
   });
 
   it('carries dataschema as the core attribute it is, through encoding and decoding', () => {

@@ -17,8 +17,11 @@ export interface CloudEvent<T = unknown> {
   /** Reverse-DNS-ish event type, e.g. `job.requested`. */
   readonly type: string;
   readonly specversion: '1.0';
-  /** RFC 3339 timestamp. */
-  readonly time: string;
+  /**
+   * RFC 3339 timestamp of the occurrence. Optional in CloudEvents: {@link createCloudEvent} sets
+   * it, but an event received without one keeps it absent (never a made-up time).
+   */
+  readonly time?: string;
   /** Media type of `data`; playtally writes `application/json`. */
   readonly datacontenttype: string;
   readonly subject?: string;
@@ -27,6 +30,18 @@ export interface CloudEvent<T = unknown> {
   readonly data: T;
   /** Extension attributes (string-valued). */
   readonly extensions?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Broker metadata of a received message that is not a CloudEvent attribute: other programs'
+ * headers (Kafka headers, AMQP headers, Redis stream fields) and, on AMQP, message properties
+ * such as `messageId` and `correlationId`, by their broker names and as the client read them.
+ * The adapter that read them writes them back when it publishes the message's dead letter or a
+ * retry copy, so these carry everything needed to replay and correlate the original.
+ */
+export interface ForeignMetadata {
+  readonly headers?: Readonly<Record<string, unknown>> | undefined;
+  readonly properties?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** The fields a caller supplies to {@link createCloudEvent}; the rest are filled in. */
@@ -81,6 +96,8 @@ export function createCloudEvent<T>(init: CloudEventInit<T>): CloudEvent<T> {
   }
   const time =
     init.time instanceof Date ? init.time.toISOString() : (init.time ?? new Date().toISOString());
+  if (!isRfc3339(time))
+    throw new PlaytallyError('INVALID_INPUT', `CloudEvent time "${time}" is not RFC 3339`);
   return {
     id: init.id ?? randomUUID(),
     source: init.source,
@@ -99,6 +116,8 @@ export function createCloudEvent<T>(init: CloudEventInit<T>): CloudEvent<T> {
 export interface EncodedCloudEvent {
   readonly attributes: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
+  /** What the broker carried besides the event, for dead letters: see {@link ForeignMetadata}. */
+  readonly foreign?: ForeignMetadata | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -113,6 +132,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export interface CloudEventParts {
   readonly attributes: Readonly<Record<string, string>>;
   readonly body: string | Uint8Array;
+  /** Written back by the adapter under the attributes (dead letters, retry copies). */
+  readonly foreign?: ForeignMetadata | undefined;
 }
 
 /**
@@ -127,14 +148,12 @@ export interface CloudEventParts {
  * ```
  */
 export function encodeCloudEventParts(event: CloudEvent): CloudEventParts {
-  const attributes: Record<string, string> = {
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    specversion: event.specversion,
-    time: event.time,
-    datacontenttype: event.datacontenttype,
-  };
+  const { id, source, type, specversion, time, datacontenttype } = event;
+  // Two literals rather than a deleted key: every encoded event keeps one of two shapes.
+  const attributes: Record<string, string> =
+    time === undefined
+      ? { id, source, type, specversion, datacontenttype }
+      : { id, source, type, specversion, time, datacontenttype };
   if (event.subject !== undefined) attributes.subject = event.subject;
   if (event.dataschema !== undefined) attributes.dataschema = event.dataschema;
   if (event.extensions !== undefined)
@@ -157,32 +176,23 @@ export function encodeCloudEvent(event: CloudEvent): EncodedCloudEvent {
 }
 
 /**
- * Decodes a binary-mode message back into an event. Throws `PlaytallyError('INVALID_INPUT')`
- * naming what is wrong when required attributes are missing, the spec version is not 1.0 or a
- * JSON body does not parse; transports dead-letter such messages with that reason instead of
- * handing them to a handler.
+ * Decodes a received message into an event. Binary content mode: `attributes` are the event's
+ * attributes and `body` its data. Structured content mode (CloudEvents JSON format): when
+ * `datacontenttype` (the broker's content type) is `application/cloudevents+json`, the body is
+ * the whole event, its `data` or `data_base64` the data. Throws `PlaytallyError('INVALID_INPUT')`
+ * naming what is wrong when required attributes are missing, the spec version is not 1.0,
+ * `time` is not RFC 3339 or a JSON body does not parse; transports dead-letter such messages
+ * with that reason instead of handing them to a handler. A missing `time` stays absent.
  */
 export function decodeCloudEvent(
   attributes: Readonly<Record<string, string | undefined>>,
   body: Uint8Array,
 ): CloudEvent {
-  if (!attributes.id || !attributes.source || !attributes.type || !attributes.specversion) {
-    const missing = REQUIRED.filter((k) => !attributes[k]);
-    throw new PlaytallyError(
-      'INVALID_INPUT',
-      `not a CloudEvent: missing attribute(s) ${missing.join(', ')}`,
-      {
-        details: { missing },
-      },
-    );
-  }
-  if (attributes.specversion !== '1.0') {
-    throw new PlaytallyError(
-      'INVALID_INPUT',
-      `unsupported CloudEvents specversion "${attributes.specversion}"`,
-    );
-  }
-  const datacontenttype = attributes.datacontenttype ?? 'application/json';
+  const contentType = attributes.datacontenttype;
+  if (contentType !== undefined && isStructuredMediaType(contentType))
+    return decodeStructured(body);
+  checkAttributes(attributes);
+  const datacontenttype = contentType ?? 'application/json';
   let data: unknown;
   if (isJsonMediaType(datacontenttype)) {
     try {
@@ -191,9 +201,7 @@ export function decodeCloudEvent(
       throw new PlaytallyError(
         'INVALID_INPUT',
         `CloudEvent ${attributes.id} has a body that is not valid JSON`,
-        {
-          cause,
-        },
+        { cause },
       );
     }
   } else if (datacontenttype.startsWith('text/')) {
@@ -201,6 +209,63 @@ export function decodeCloudEvent(
   } else {
     data = body;
   }
+  return buildEvent(attributes, datacontenttype, data);
+}
+
+/** Whether a media type is the CloudEvents JSON format of structured content mode. */
+export function isStructuredMediaType(type: string): boolean {
+  let structured = structuredMediaTypes.get(type);
+  if (structured === undefined) {
+    structured = type.split(';')[0]?.trim().toLowerCase() === STRUCTURED_MEDIA_TYPE;
+    if (structuredMediaTypes.size < 100) structuredMediaTypes.set(type, structured);
+  }
+  return structured;
+}
+
+/** Memo of {@link isStructuredMediaType}, which runs for every delivered message. */
+const structuredMediaTypes = new Map<string, boolean>();
+
+/** The media type of one event in structured content mode (the JSON event format). */
+export const STRUCTURED_MEDIA_TYPE = 'application/cloudevents+json';
+
+/**
+ * Whether `value` is an RFC 3339 timestamp (`2024-05-01T12:00:00Z`; offsets, fractions and, as
+ * RFC 3339 permits, a space for the `T` allowed) naming a real date and time.
+ */
+export function isRfc3339(value: string): boolean {
+  return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function checkAttributes(attributes: Readonly<Record<string, string | undefined>>): void {
+  if (!attributes.id || !attributes.source || !attributes.type || !attributes.specversion) {
+    const missing = REQUIRED.filter((k) => !attributes[k]);
+    throw new PlaytallyError(
+      'INVALID_INPUT',
+      `not a CloudEvent: missing attribute(s) ${missing.join(', ')}`,
+      { details: { missing } },
+    );
+  }
+  if (attributes.specversion !== '1.0') {
+    throw new PlaytallyError(
+      'INVALID_INPUT',
+      `unsupported CloudEvents specversion "${attributes.specversion}"`,
+    );
+  }
+  if (attributes.time !== undefined && !isRfc3339(attributes.time)) {
+    throw new PlaytallyError(
+      'INVALID_INPUT',
+      `CloudEvent ${attributes.id} has a time that is not RFC 3339: "${attributes.time}"`,
+    );
+  }
+}
+
+function buildEvent(
+  attributes: Readonly<Record<string, string | undefined>>,
+  datacontenttype: string,
+  data: unknown,
+): CloudEvent {
   let extensions: Record<string, string> | undefined;
   for (const k in attributes) {
     const v = attributes[k];
@@ -216,21 +281,86 @@ export function decodeCloudEvent(
     source: attributes.source as string,
     type: attributes.type as string,
     specversion: '1.0',
-    time: attributes.time ?? EPOCH,
     datacontenttype,
     data,
   };
+  if (attributes.time !== undefined) event.time = attributes.time;
   if (attributes.subject !== undefined) event.subject = attributes.subject;
   if (attributes.dataschema !== undefined) event.dataschema = attributes.dataschema;
   if (extensions !== undefined) event.extensions = extensions;
   return event;
 }
 
-const EPOCH = new Date(0).toISOString();
+/** One event in the CloudEvents JSON format: attributes as members, `data` or `data_base64`. */
+function decodeStructured(body: Uint8Array): CloudEvent {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(decoder.decode(body));
+  } catch (cause) {
+    throw new PlaytallyError('INVALID_INPUT', 'structured CloudEvent is not valid JSON', { cause });
+  }
+  return fromJsonEventFormat(envelope);
+}
+
+/**
+ * Reads one event of the CloudEvents JSON format (a parsed `application/cloudevents+json`
+ * document or one element of a batch): attributes are the members other than `data` and
+ * `data_base64` (numbers and booleans of extensions become strings), `data_base64` becomes a
+ * `Uint8Array`. Throws `PlaytallyError('INVALID_INPUT')` like {@link decodeCloudEvent}.
+ */
+export function fromJsonEventFormat(envelope: unknown): CloudEvent {
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope))
+    throw new PlaytallyError('INVALID_INPUT', 'structured CloudEvent is not a JSON object');
+  const attributes: Record<string, string> = {};
+  let data: unknown;
+  for (const [name, value] of Object.entries(envelope)) {
+    if (name === 'data') data = value;
+    else if (name === 'data_base64') {
+      if (typeof value !== 'string')
+        throw new PlaytallyError('INVALID_INPUT', 'data_base64 must be a base64 string');
+      data = new Uint8Array(Buffer.from(value, 'base64'));
+    } else if (value !== null && value !== undefined) {
+      attributes[name.toLowerCase()] = typeof value === 'string' ? value : String(value);
+    }
+  }
+  checkAttributes(attributes);
+  const datacontenttype =
+    attributes.datacontenttype ??
+    (data instanceof Uint8Array ? 'application/octet-stream' : 'application/json');
+  return buildEvent(attributes, datacontenttype, data);
+}
+
+/**
+ * Writes an event in the CloudEvents JSON format (structured content mode), as the WebSocket
+ * relays it: extensions and attributes as members, `data` for anything but bytes, which go as
+ * `data_base64` as the format requires. An absent `time` stays absent.
+ */
+export function toJsonEventFormat(event: CloudEvent): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    ...event.extensions,
+    specversion: event.specversion,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+  };
+  if (event.time !== undefined) json.time = event.time;
+  json.datacontenttype = event.datacontenttype;
+  if (event.subject !== undefined) json.subject = event.subject;
+  if (event.dataschema !== undefined) json.dataschema = event.dataschema;
+  if (event.data instanceof Uint8Array)
+    json.data_base64 = Buffer.from(
+      event.data.buffer,
+      event.data.byteOffset,
+      event.data.byteLength,
+    ).toString('base64');
+  else if (event.data !== undefined) json.data = event.data;
+  return json;
+}
+
 const jsonMediaTypes = new Map<string, boolean>();
 
-/** Whether a media type is JSON; memoised, since it runs for every message. */
-function isJsonMediaType(type: string): boolean {
+/** Whether a media type is JSON (`application/json` or any `+json`); memoised, since it runs for every message. */
+export function isJsonMediaType(type: string): boolean {
   let json = jsonMediaTypes.get(type);
   if (json === undefined) {
     const base = type.split(';')[0]?.trim().toLowerCase() ?? '';

@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { errorMessage, PlaytallyError } from '@playtally/core';
-import { type CloudEvent, decodeCloudEvent, type EncodedCloudEvent } from './cloud-event.js';
+import {
+  type CloudEvent,
+  decodeCloudEvent,
+  type EncodedCloudEvent,
+  isJsonMediaType,
+} from './cloud-event.js';
 import { createDeadLetter } from './dead-letter.js';
 import {
   type BackoffOptions,
   backoffDelay,
   type DeliveryContext,
   type EventHandler,
+  PLAIN_JSON_DEFAULTS,
   type SubscribeOptions,
 } from './transport.js';
 import { isUnrecoverableError } from './unrecoverable-error.js';
@@ -16,6 +23,10 @@ export interface ResolvedSubscribeOptions {
   readonly concurrency: number;
   readonly maxAttempts: number;
   readonly backoff: Readonly<Required<BackoffOptions>>;
+  /** The `type` and `source` plain-JSON messages are wrapped with, or `undefined` to dead-letter them. */
+  readonly wrapPlainJson:
+    | { readonly type: string; readonly source: string | undefined }
+    | undefined;
 }
 
 /**
@@ -50,7 +61,17 @@ export function resolveSubscribeOptions(options: SubscribeOptions = {}): Resolve
       'backoff needs initialMs >= 0, maxMs >= 0 and factor >= 1',
     );
   }
-  return { group: options.group, concurrency, maxAttempts, backoff };
+  const wrap = options.wrapPlainJson;
+  const wrapPlainJson =
+    wrap === undefined || wrap === false
+      ? undefined
+      : {
+          type: (wrap === true ? undefined : wrap.type) ?? PLAIN_JSON_DEFAULTS.type,
+          source: wrap === true ? undefined : wrap.source,
+        };
+  if (wrapPlainJson?.type === '' || wrapPlainJson?.source === '')
+    throw new PlaytallyError('INVALID_INPUT', 'wrapPlainJson type and source must not be empty');
+  return { group: options.group, concurrency, maxAttempts, backoff, wrapPlainJson };
 }
 
 /** One delivery of a raw message to a handler. */
@@ -60,6 +81,8 @@ export interface DeliveryInput {
   /** 1-based delivery number of this message for this group. */
   readonly attempt: number;
   readonly message: EncodedCloudEvent;
+  /** The broker's id of the message, if it has one: the id of a wrapped plain-JSON message. */
+  readonly brokerId?: string | undefined;
   readonly options: ResolvedSubscribeOptions;
   readonly signal: AbortSignal;
   /** Any subscriber's handler; it receives the decoded event, whatever its payload type. */
@@ -96,7 +119,9 @@ export async function processDelivery(input: DeliveryInput): Promise<DeliveryOut
   try {
     event = decodeCloudEvent(input.message.attributes, input.message.body);
   } catch (error) {
-    return deadLetter(input, error);
+    const wrapped = options.wrapPlainJson === undefined ? undefined : wrapPlainJson(input);
+    if (wrapped === undefined) return deadLetter(input, error);
+    event = wrapped;
   }
   const context: DeliveryContext = {
     topic: input.topic,
@@ -115,10 +140,34 @@ export async function processDelivery(input: DeliveryInput): Promise<DeliveryOut
   }
 }
 
+/** A message without any CloudEvent attribute and with a JSON body, as a CloudEvent. */
+function wrapPlainJson(input: DeliveryInput): CloudEvent | undefined {
+  const { attributes, body } = input.message;
+  const wrap = input.options.wrapPlainJson;
+  if (wrap === undefined || attributes.id || attributes.source || attributes.type) return undefined;
+  if (attributes.specversion || !isJsonMediaType(attributes.datacontenttype ?? 'application/json'))
+    return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    return undefined;
+  }
+  return {
+    id: input.brokerId || randomUUID(),
+    source: wrap.source ?? PLAIN_JSON_DEFAULTS.source(input.topic),
+    type: wrap.type,
+    specversion: '1.0',
+    datacontenttype: 'application/json',
+    data,
+  };
+}
+
 function deadLetter(input: DeliveryInput, error: unknown): DeliveryOutcome {
   const deadLetter = createDeadLetter({
     attributes: input.message.attributes,
     body: input.message.body,
+    foreign: input.message.foreign,
     reason: errorMessage(error),
     group: input.options.group,
     attempts: input.attempt,

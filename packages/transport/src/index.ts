@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './in-flight.js';
 export * from './kit/deadlines.js';
 export * from './kit/define-transport.js';
+export * from './kit/header-binding.js';
 export * from './kit/retry-transient.js';
 export type * from './kit/transport-driver.js';
 export * from './logger.js';

@@ -53,7 +53,26 @@ export interface SubscribeOptions {
   /** Deliveries before an event is dead-lettered. @default 5 */
   maxAttempts?: number;
   backoff?: BackoffOptions;
+  /**
+   * What happens to a message that carries no CloudEvent attributes at all (none of `id`,
+   * `source`, `type`, `specversion`, and not structured mode): a legacy producer's plain JSON.
+   * By default (`false`) it is dead-lettered at once, like any undecodable message, with the
+   * reason `not a CloudEvent: missing attribute(s) …`. With `true` (or the object, to choose
+   * `type` and `source`), a message whose body is JSON is wrapped into a CloudEvent and handed
+   * to the handler: `type` {@link PLAIN_JSON_DEFAULTS}.type (`playtally.plain-json`), `source`
+   * `urn:playtally:topic:<topic>`, `id` the broker's message id where it has one (AMQP
+   * `messageId`, Redis entry id) else a new UUID, `datacontenttype` `application/json`, no `time`,
+   * `data` the parsed body. A body that is not JSON is still dead-lettered. On Redis the body is
+   * the entry's `data` field. @default false
+   */
+  wrapPlainJson?: boolean | { readonly type?: string; readonly source?: string };
 }
+
+/** The `type` and `source` of a wrapped plain-JSON message: see {@link SubscribeOptions.wrapPlainJson}. */
+export const PLAIN_JSON_DEFAULTS = {
+  type: 'playtally.plain-json',
+  source: (topic: string) => `urn:playtally:topic:${topic}`,
+} as const;
 
 /** Per-publish options. */
 export interface PublishOptions {

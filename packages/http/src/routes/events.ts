@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { CloudEvent } from '@playtally/transport';
+import { toJsonEventFormat } from '@playtally/transport';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { errorBody } from '../middleware/errors.js';
 import { errorResponse } from '../schemas/error.js';
@@ -32,20 +32,11 @@ const eventsRoute = createRoute({
   },
 });
 
-/** A CloudEvent in JSON structured mode: attributes and extensions at the top, `data` inside. */
-export function toStructuredCloudEvent(event: CloudEvent): Record<string, unknown> {
-  return {
-    ...event.extensions,
-    specversion: event.specversion,
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    time: event.time,
-    datacontenttype: event.datacontenttype,
-    ...(event.subject === undefined ? {} : { subject: event.subject }),
-    data: event.data,
-  };
-}
+/**
+ * A CloudEvent in JSON structured mode, as the WebSocket sends it: `toJsonEventFormat` of
+ * `@playtally/transport` (bytes as `data_base64`, an absent `time` left out).
+ */
+export const toStructuredCloudEvent = toJsonEventFormat;
 
 /** Registers `GET /v1/events`, the WebSocket relaying the events topic. */
 export function registerEventRoutes(
@@ -74,7 +65,7 @@ export function registerEventRoutes(
               ws.close(1013, 'too slow: reconnect and reload');
               return;
             }
-            ws.send(JSON.stringify(toStructuredCloudEvent(event)));
+            ws.send(JSON.stringify(toJsonEventFormat(event)));
           });
         },
         onClose() {

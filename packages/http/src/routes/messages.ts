@@ -1,5 +1,6 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { PlaytallyError } from '@playtally/service';
+import { STRUCTURED_MEDIA_TYPE } from '@playtally/transport';
 import type { Context } from 'hono';
 import { errorResponse } from '../schemas/error.js';
 import {
@@ -8,11 +9,13 @@ import {
   MessageSchema,
   PostMessageHeadersSchema,
   PostMessageQuerySchema,
+  StructuredEventSchema,
 } from '../schemas/message.js';
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
 import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { parseJsonBody } from '../upload/json-body.js';
 import { readLimitedBytes } from '../upload/limited-body.js';
+import { BATCH_MEDIA_TYPE, postedEvents } from './cloudevents-body.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 
@@ -24,21 +27,35 @@ const postRoute = createRoute({
   tags: ['messages'],
   summary: 'Post a JSON message: stored, published, consumed, and shown live',
   description:
-    'Any JSON object; where a schema is registered for the message type (`?type=` or the `ce-type` header), it must satisfy it. In CloudEvents binary mode the `ce-id` and `ce-time` headers are kept: the consumer receives the message under that id and time, and the same `ce-id` from the same `ce-source` again returns the stored message instead of storing a second one. An `Idempotency-Key` header does the same for any client. JSON nested more than 64 levels, numbers that are not finite, invalid UTF-8 and `__proto__` keys are refused with 400. `202` means stored, and will be published.',
+    "Any JSON object; where a schema is registered for the message type (`?type=` or the `ce-type` header), it must satisfy it. In CloudEvents binary mode the `ce-id` and `ce-time` headers are kept: the consumer receives the message under that id and time, and the same `ce-id` from the same `ce-source` again returns the stored message instead of storing a second one. An `Idempotency-Key` header does the same for any client. The CloudEvents HTTP binding's structured mode (`application/cloudevents+json`: one event, its `data` the message) and batched mode (`application/cloudevents-batch+json`: an array of events, answered with an array of messages) are accepted too, with the same rules for each event's `id`, `source`, `type` and `time`; every event of a batch is checked before any is stored, and a batch retried after a failure stores each event once. JSON nested more than 64 levels, numbers that are not finite, invalid UTF-8 and `__proto__` keys are refused with 400. `202` means stored, and will be published.",
   request: {
     query: PostMessageQuerySchema,
     headers: PostMessageHeadersSchema,
-    body: { required: true, content: { 'application/json': { schema: MessageBodySchema } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: MessageBodySchema },
+        [STRUCTURED_MEDIA_TYPE]: { schema: StructuredEventSchema },
+        [BATCH_MEDIA_TYPE]: { schema: z.array(StructuredEventSchema) },
+      },
+    },
   },
   responses: {
     202: {
-      description: 'Stored as received; `message.consumed` follows on the events WebSocket.',
-      content: { 'application/json': { schema: MessageSchema } },
+      description:
+        'Stored as received (a batch: each event, in order); `message.consumed` follows on the events WebSocket.',
+      content: {
+        'application/json': { schema: z.union([MessageSchema, z.array(MessageSchema)]) },
+      },
     },
-    400: errorResponse('Not JSON, not an object, or not valid for its type (`details.issues`).'),
+    400: errorResponse(
+      'Not JSON, not an object, not a CloudEvent (structured or batched mode), or not valid for its type (`details.issues`).',
+    ),
     401: errorResponse('Missing or wrong API key.'),
     413: errorResponse('The body is larger than the limit (64 KiB by default).'),
-    415: errorResponse('The body is not application/json.'),
+    415: errorResponse(
+      'The body is not application/json, application/cloudevents+json or application/cloudevents-batch+json.',
+    ),
     422: errorResponse('The `Idempotency-Key` was already used with a different message.'),
     503: errorResponse(
       'The database is unavailable, or too many events wait for the broker; retry after `Retry-After` seconds.',
@@ -116,6 +133,19 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
     );
   }
   const data = parseJsonBody(await readLimitedBytes(c.req.raw, deps.maxMessageBytes));
+  if (mediaType === STRUCTURED_MEDIA_TYPE || mediaType === BATCH_MEDIA_TYPE) {
+    const key = idempotencyKeyOf(c);
+    const events = postedEvents(data, mediaType === BATCH_MEDIA_TYPE);
+    const stored = [];
+    // Each event of a batch gets its own key (the event's ce-id makes it idempotent anyway).
+    for (const [index, event] of events.entries()) {
+      const idempotencyKey = key === undefined || events.length === 1 ? key : `${key}#${index}`;
+      stored.push(await deps.messages.post({ ...event, idempotencyKey }));
+    }
+    if (mediaType === BATCH_MEDIA_TYPE) return c.json(stored, 202);
+    c.header('Location', `/v1/messages/${encodeURIComponent(stored[0]!.id)}`);
+    return c.json(stored[0], 202);
+  }
   const stored = await deps.messages.post({
     data,
     type: c.req.header('ce-type') ?? c.req.query('type'),

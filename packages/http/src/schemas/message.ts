@@ -52,3 +52,25 @@ export const PostMessageHeadersSchema = z.object({
 export const MessageBodySchema = z
   .record(z.string(), z.unknown())
   .openapi('MessageBody', { example: { hello: 'world' } });
+
+/** One event in the CloudEvents JSON format, as structured and batched mode post it. */
+export const StructuredEventSchema = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string().min(1),
+    source: z.string().min(1),
+    type: z.string().min(1),
+    time: z.string().optional().openapi({ description: 'RFC 3339, kept on the event.' }),
+    datacontenttype: z.string().optional().openapi({ description: 'A JSON media type.' }),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .catchall(z.unknown())
+  .openapi('StructuredCloudEvent', {
+    example: {
+      specversion: '1.0',
+      id: 'A234',
+      source: 'urn:sensor:7',
+      type: 'reading',
+      data: { v: 1 },
+    },
+  });

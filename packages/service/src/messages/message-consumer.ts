@@ -129,6 +129,6 @@ function toNewMessage(event: CloudEvent): NewMessage {
     type: event.type,
     source: event.source,
     data: data as Record<string, unknown>,
-    receivedAt: event.time,
+    receivedAt: event.time ?? new Date().toISOString(),
   };
 }

@@ -178,6 +178,7 @@ export function createDeliveryLoop<D extends Delivery>(init: DeliveryLoopInit): 
     key: delivery.key,
     attempt,
     message: delivery.message,
+    brokerId: delivery.id,
     options,
     signal: handlerAbort.signal,
     handler: init.handler,

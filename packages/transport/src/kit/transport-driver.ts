@@ -13,6 +13,8 @@ export interface Delivery {
   readonly message: EncodedCloudEvent;
   /** The key it was published with, if any. */
   readonly key: string | undefined;
+  /** The broker's own id of the message, if it has one (AMQP `messageId`, Redis entry id). */
+  readonly id?: string | undefined;
   /**
    * 1 on first delivery. Brokers that count deliveries (Redis' pending list, AMQP retry copies
    * and `x-delivery-count`) report their count: a delivery whose attempt already exceeds
