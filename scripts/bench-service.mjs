@@ -7,11 +7,15 @@
 //      the outputs are byte-identical. When an S3 server answers (S3Proxy from scripts/s3/start.sh)
 //      the broker path runs a second time with STORAGE_URL=s3://… in the same rounds: both times,
 //      their ratio, and the peak RSS of every server process.
-//  (b) POST /v1/messages under load (autocannon, loopback only) and publish → WebSocket delivery
-//      latency of message.received, at rest and under that load.
+//  (b) POST /v1/messages under load (autocannon, loopback only) against a reference measured in
+//      the same run (a bare Hono route on the same server stack parsing the JSON and doing one
+//      SQLite insert) and the server's own GET /healthz; the load's messages counted stored and
+//      consumed in the database afterwards; the server's RSS before and after; publish →
+//      WebSocket delivery latency of message.received, at rest and under that load.
 //
-// Options: --rows N (default 10000000), --duration S (load seconds, default 20),
-//          --connections N (default 32), --repeat N (runs per path, best kept; default 2),
+// Options: --rows N (default 10000000), --duration S (load seconds, default 20, or the
+//          BENCH_DURATION environment variable for quick runs), --connections N (default 64),
+//          --repeat N (runs per path, best kept; default 2),
 //          --skip-amqp, --skip-s3, --skip-messages, --skip-jobs, --amqp-url URL,
 //          --s3-endpoint URL (default http://127.0.0.1:9000), --keep (keep temp dir).
 
@@ -23,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { ensureBuilt, findBenchFile, ROOT } from './bench-service/inputs.mjs';
 import { fileDigest, runJob } from './bench-service/jobs.mjs';
 import { measureDelivery, runAutocannon } from './bench-service/messages.mjs';
+import { rssBytes, startReference, waitConsumed } from './bench-service/reference.mjs';
 import { benchBucket } from './bench-service/s3.mjs';
 import { startSystem, tcpOpen } from './bench-service/system.mjs';
 import { formatMs, printTable } from './bench-service/table.mjs';
@@ -30,8 +35,8 @@ import { formatMs, printTable } from './bench-service/table.mjs';
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000000' },
-    duration: { type: 'string', default: '20' },
-    connections: { type: 'string', default: '32' },
+    duration: { type: 'string', default: process.env.BENCH_DURATION ?? '20' },
+    connections: { type: 'string', default: '64' },
     repeat: { type: 'string', default: '2' },
     'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
     'skip-amqp': { type: 'boolean', default: false },
@@ -239,30 +244,77 @@ try {
   if (!args['skip-messages']) {
     const system = await startSystem({ work, mode: 'all', name: 'messages' });
     running.push(system);
+    const reference = await startReference(join(work, 'reference.db'));
+    running.push(reference);
+    const [server] = system.processes;
     try {
       const idle = await measureDelivery(system.baseUrl, { count: 500, ratePerSecond: 100 });
+      const rssBefore = await rssBytes(server.child.pid);
+      // One after the other, each with the machine to itself: the reference route, the same
+      // server's /healthz, then the message path (with a delivery probe alongside).
+      const ref = await runAutocannon(`${reference.baseUrl}/v1/messages`, {
+        duration,
+        connections,
+      });
+      const health = await runAutocannon(`${system.baseUrl}/healthz`, {
+        duration,
+        connections,
+        method: 'GET',
+      });
       const [load, underLoad] = await Promise.all([
-        runAutocannon(system.baseUrl, { duration, connections }),
+        runAutocannon(`${system.baseUrl}/v1/messages`, { duration, connections }),
         measureDelivery(system.baseUrl, {
           count: Math.max(20, Math.floor((duration - 2) * 20)),
           ratePerSecond: 20,
           startDelayMs: 1000,
         }),
       ]);
+      const rssAfter = await rssBytes(server.child.pid);
+      // Every accepted message must be stored and consumed: wait for the consumer, then count.
+      const counts = await waitConsumed(system.databaseFile);
+      const rssDrained = await rssBytes(server.child.pid);
+      // Requests still in flight when autocannon stops are stored but not counted as answered.
+      const countsOk = counts.stored >= load.ok && counts.consumed === counts.stored;
+      if (!countsOk) process.exitCode = 1;
+      const mb = (bytes) => (Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`);
       report.push(() => {
         printTable(
-          `POST /v1/messages, autocannon ${connections} connections × ${duration} s (127.0.0.1)`,
-          ['requests/s', 'p50', 'p99', 'requests', '2xx', 'errors'],
+          `POST /v1/messages against the reference and /healthz, autocannon ${connections} connections × ${duration} s each (127.0.0.1)`,
+          ['route', 'requests/s', 'p50', 'p99', 'requests', '2xx', '503', 'other errors', 'ratio'],
+          [
+            ['reference: bare Hono + one SQLite insert', ref, ref],
+            ['GET /healthz (playtally server)', health, health],
+            ['POST /v1/messages (playtally, embedded)', load, null],
+          ].map(([name, run, base]) => [
+            name,
+            run.requestsPerSecond.toFixed(0),
+            `${run.p50} ms`,
+            `${run.p99} ms`,
+            String(run.total),
+            String(run.ok),
+            String(run.rejected),
+            String(run.errors - run.rejected),
+            base
+              ? '1.00'
+              : `${(run.requestsPerSecond / ref.requestsPerSecond).toFixed(2)}× reference (≥ 0.5), ${(run.requestsPerSecond / health.requestsPerSecond).toFixed(2)}× /healthz (≥ 0.2)`,
+          ]),
+        );
+        printTable(
+          'messages of the load in the database once the consumer caught up (stored ≥ 202 answered: autocannon stops counting before its last requests return)',
+          ['202 answered', 'stored', 'consumed', 'check'],
           [
             [
-              load.requestsPerSecond.toFixed(0),
-              `${load.p50} ms`,
-              `${load.p99} ms`,
-              String(load.total),
               String(load.ok),
-              String(load.errors),
+              String(counts.stored),
+              String(counts.consumed),
+              countsOk ? 'ok' : 'MISMATCH',
             ],
           ],
+        );
+        printTable(
+          'RSS of the server process (VmRSS)',
+          ['before the load', 'right after it', 'once consumed'],
+          [[mb(rssBefore), mb(rssAfter), mb(rssDrained)]],
         );
         printTable(
           'publish (POST /v1/messages) → WebSocket delivery of message.received',
@@ -278,8 +330,10 @@ try {
         );
       });
     } finally {
-      running.splice(running.indexOf(system), 1);
-      await system.stop();
+      for (const process of [reference, system]) {
+        running.splice(running.indexOf(process), 1);
+        await process.stop();
+      }
     }
   }
 
