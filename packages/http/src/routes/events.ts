@@ -6,8 +6,19 @@ import { errorResponse } from '../schemas/error.js';
 import { V1_READ_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 
-/** A client this far behind is disconnected rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** The `ws` socket under Hono's WebSocket context (Node), as far as the fan-out uses it. */
+interface RawSocket {
+  readonly bufferedAmount: number;
+  send(data: Uint8Array, options: { binary: boolean }): void;
+  terminate(): void;
+}
+
+function rawSocket(raw: unknown): RawSocket | undefined {
+  const socket = raw as Partial<RawSocket> | undefined;
+  return typeof socket?.send === 'function' && typeof socket.terminate === 'function'
+    ? (socket as RawSocket)
+    : undefined;
+}
 
 const eventsRoute = createRoute({
   method: 'get',
@@ -54,6 +65,16 @@ export function registerEventRoutes(
   upgradeWebSocket: UpgradeWebSocket,
 ): void {
   app.openAPIRegistry.registerPath(eventsRoute);
+  // Each event is serialized once, for every client: the hub hands all listeners the same object.
+  const frames = new WeakMap<CloudEvent, Buffer>();
+  const frameOf = (event: CloudEvent): Buffer => {
+    let frame = frames.get(event);
+    if (frame === undefined) {
+      frame = Buffer.from(JSON.stringify(toStructuredCloudEvent(event)));
+      frames.set(event, frame);
+    }
+    return frame;
+  };
   app.get(
     '/v1/events',
     upgradeWebSocket((c) => {
@@ -67,14 +88,21 @@ export function registerEventRoutes(
       return {
         onOpen(_event, ws) {
           deps.metrics.trackClients(1);
+          const raw = rawSocket(ws.raw);
           stop = deps.hub.onEvent((event) => {
             if (!wanted(event.type)) return;
-            const raw = ws.raw as { bufferedAmount?: number } | undefined;
-            if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
-              ws.close(1013, 'too slow: reconnect and reload');
-              return;
+            if (raw === undefined) return ws.send(frameOf(event).toString());
+            // A client this far behind is dropped rather than buffered without bound. A close
+            // frame would queue behind what it has not read, so the connection is cut at once.
+            if (raw.bufferedAmount > deps.maxEventBufferedBytes) {
+              deps.logger.warn(
+                { bufferedBytes: raw.bufferedAmount, limit: deps.maxEventBufferedBytes },
+                'event WebSocket client too slow: disconnected',
+              );
+              stop?.();
+              return raw.terminate();
             }
-            ws.send(JSON.stringify(toStructuredCloudEvent(event)));
+            raw.send(frameOf(event), { binary: false });
           });
         },
         onClose() {
