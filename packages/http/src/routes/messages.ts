@@ -12,7 +12,7 @@ import {
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
 import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { parseJsonBody } from '../upload/json-body.js';
-import { readLimitedBytes } from '../upload/limited-body.js';
+import { readRequestBytes } from '../upload/limited-body.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 
@@ -115,7 +115,7 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
       { details: { contentType: mediaType || null } },
     );
   }
-  const data = parseJsonBody(await readLimitedBytes(c.req.raw, deps.maxMessageBytes));
+  const data = parseJsonBody(await readRequestBytes(c, deps.maxMessageBytes));
   const stored = await deps.messages.post({
     data,
     type: c.req.header('ce-type') ?? c.req.query('type'),
