@@ -5,20 +5,7 @@ import { errorBody } from '../middleware/errors.js';
 import { errorResponse } from '../schemas/error.js';
 import { V1_READ_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
-
-/** The `ws` socket under Hono's WebSocket context (Node), as far as the fan-out uses it. */
-interface RawSocket {
-  readonly bufferedAmount: number;
-  send(data: Uint8Array, options: { binary: boolean }): void;
-  terminate(): void;
-}
-
-function rawSocket(raw: unknown): RawSocket | undefined {
-  const socket = raw as Partial<RawSocket> | undefined;
-  return typeof socket?.send === 'function' && typeof socket.terminate === 'function'
-    ? (socket as RawSocket)
-    : undefined;
-}
+import { createEventFanOut, rawSocket } from './event-fan-out.js';
 
 const eventsRoute = createRoute({
   method: 'get',
@@ -65,16 +52,11 @@ export function registerEventRoutes(
   upgradeWebSocket: UpgradeWebSocket,
 ): void {
   app.openAPIRegistry.registerPath(eventsRoute);
-  // Each event is serialized once, for every client: the hub hands all listeners the same object.
-  const frames = new WeakMap<CloudEvent, Buffer>();
-  const frameOf = (event: CloudEvent): Buffer => {
-    let frame = frames.get(event);
-    if (frame === undefined) {
-      frame = Buffer.from(JSON.stringify(toStructuredCloudEvent(event)));
-      frames.set(event, frame);
-    }
-    return frame;
-  };
+  // Each event is serialized once for every client; each client's events of a turn, one write.
+  const fanOut = createEventFanOut(
+    (event) => JSON.stringify(toStructuredCloudEvent(event)),
+    deps.maxEventBufferedBytes,
+  );
   app.get(
     '/v1/events',
     upgradeWebSocket((c) => {
@@ -89,20 +71,20 @@ export function registerEventRoutes(
         onOpen(_event, ws) {
           deps.metrics.trackClients(1);
           const raw = rawSocket(ws.raw);
-          stop = deps.hub.onEvent((event) => {
-            if (!wanted(event.type)) return;
-            if (raw === undefined) return ws.send(frameOf(event).toString());
-            // A client this far behind is dropped rather than buffered without bound. A close
-            // frame would queue behind what it has not read, so the connection is cut at once.
-            if (raw.bufferedAmount > deps.maxEventBufferedBytes) {
+          const client =
+            raw &&
+            fanOut.client(raw, (buffered) => {
+              // A client this far behind is dropped rather than buffered without bound.
               deps.logger.warn(
-                { bufferedBytes: raw.bufferedAmount, limit: deps.maxEventBufferedBytes },
+                { bufferedBytes: buffered, limit: deps.maxEventBufferedBytes },
                 'event WebSocket client too slow: disconnected',
               );
               stop?.();
-              return raw.terminate();
-            }
-            raw.send(frameOf(event), { binary: false });
+            });
+          stop = deps.hub.onEvent((event) => {
+            if (!wanted(event.type)) return;
+            if (client === undefined) return ws.send(fanOut.frameOf(event).toString());
+            client.push(event);
           });
         },
         onClose() {
