@@ -43,6 +43,29 @@ describe('createEventFanOut', () => {
     }
   });
 
+  it('writes events arriving right after a flush together, in the next one', async () => {
+    const fanOut = createEventFanOut((e) => e.id, 1000, 200);
+    const a = recordingSocket();
+    const client = fanOut.client(a.socket, () => {});
+    client.push(event('1'));
+    await turn();
+    client.push(event('2'));
+    await turn();
+    client.push(event('3'));
+    await turn();
+    expect(a.calls).toHaveLength(3); // the second flush waits for the interval
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(a.calls).toEqual([
+      'cork',
+      'send 1 binary=false',
+      'uncork',
+      'cork',
+      'send 2 binary=false',
+      'send 3 binary=false',
+      'uncork',
+    ]);
+  });
+
   it('cuts a client past the buffered cap instead of writing to it, and says so once', async () => {
     const fanOut = createEventFanOut((e) => e.id, 1000);
     const slow = recordingSocket(1001);

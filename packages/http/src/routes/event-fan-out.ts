@@ -17,6 +17,12 @@ export function rawSocket(raw: unknown): RawSocket | undefined {
     : undefined;
 }
 
+/**
+ * Flushes are at least this far apart: under a stream of events, each client gets one write
+ * per interval holding all of them (a flush when nothing was flushed for this long goes at once).
+ */
+const MIN_FLUSH_INTERVAL_MS = 10;
+
 /** One client of {@link createEventFanOut}. */
 export interface FanOutClient {
   /** Queues the event for this client; it is written with the others of this turn. */
@@ -25,14 +31,15 @@ export interface FanOutClient {
 
 /**
  * Writes events to many WebSocket clients: each event is serialized once for all of them, and
- * a client's events of one turn of the event loop go out in one write (its socket corked
- * around them), not one system call per event. A client leaving more than `maxBufferedBytes`
+ * a client's events of one turn of the event loop (of up to 10 ms under a stream of events) go
+ * out in one write, its socket corked around them, not one system call per event. A client leaving more than `maxBufferedBytes`
  * unread is cut at once (`onSlow` is told): a close frame would queue behind what it has not
  * read.
  */
 export function createEventFanOut(
   serialize: (event: CloudEvent) => string,
   maxBufferedBytes: number,
+  minFlushIntervalMs = MIN_FLUSH_INTERVAL_MS,
 ) {
   const frames = new WeakMap<CloudEvent, Buffer>();
   const frameOf = (event: CloudEvent): Buffer => {
@@ -45,9 +52,11 @@ export function createEventFanOut(
   };
   const dirty = new Map<RawSocket, { queue: Buffer[]; onSlow: (buffered: number) => void }>();
   let scheduled = false;
+  let flushedAt = Number.NEGATIVE_INFINITY;
 
   const flush = (): void => {
     scheduled = false;
+    flushedAt = performance.now();
     const clients = [...dirty];
     dirty.clear();
     for (const [raw, { queue, onSlow }] of clients) {
@@ -74,7 +83,9 @@ export function createEventFanOut(
           else entry.queue.push(frameOf(event));
           if (scheduled) return;
           scheduled = true;
-          setImmediate(flush);
+          const wait = flushedAt + minFlushIntervalMs - performance.now();
+          if (wait <= 0) setImmediate(flush);
+          else setTimeout(flush, wait);
         },
       };
     },
