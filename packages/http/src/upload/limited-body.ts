@@ -9,10 +9,11 @@ import type { Context } from 'hono';
  * small message's path through the route.
  */
 export async function readRequestBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming === undefined || incoming.readableDidRead || typeof incoming.on !== 'function') {
+  const node = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (node === undefined || node.readableDidRead || typeof node.on !== 'function') {
     return readLimitedBytes(c.req.raw, maxBytes);
   }
+  const incoming: IncomingMessage = node;
   const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   return new Promise<Uint8Array>((resolve, reject) => {
