@@ -7,11 +7,18 @@
 //      the outputs are byte-identical. When an S3 server answers (S3Proxy from scripts/s3/start.sh)
 //      the broker path runs a second time with STORAGE_URL=s3://… in the same rounds: both times,
 //      their ratio, and the peak RSS of every server process.
-//  (b) POST /v1/messages under load (autocannon, loopback only) and publish → WebSocket delivery
-//      latency of message.received, at rest and under that load.
+//  (b) POST /v1/messages under load (autocannon, loopback only) against a reference measured in
+//      the same run (a bare Hono route on the same server stack parsing the JSON and doing one
+//      SQLite insert) and the server's own GET /healthz; the load's messages counted stored and
+//      consumed in the database afterwards; the server's RSS before and after; publish →
+//      WebSocket delivery latency of message.received, at rest and under that load; then 1,000
+//      WebSocket clients at half the measured rate: does every client get every event, and how
+//      late.
 //
-// Options: --rows N (default 10000000), --duration S (load seconds, default 20),
-//          --connections N (default 32), --repeat N (runs per path, best kept; default 2),
+// Options: --rows N (default 10000000), --duration S (load seconds, default 20, or the
+//          BENCH_DURATION environment variable for quick runs), --connections N (default 64),
+//          --repeat N (runs per path, best kept; default 2), --ws-clients N (WebSocket clients
+//          of the fan-out run, default 1000; 0 skips it),
 //          --skip-amqp, --skip-s3, --skip-messages, --skip-jobs, --amqp-url URL,
 //          --s3-endpoint URL (default http://127.0.0.1:9000), --keep (keep temp dir).
 //
@@ -25,9 +32,11 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureFanOut } from './bench-service/fan-out.mjs';
 import { ensureBuilt, findBenchFile, ROOT } from './bench-service/inputs.mjs';
 import { fileDigest, runJob } from './bench-service/jobs.mjs';
 import { measureDelivery, runAutocannon } from './bench-service/messages.mjs';
+import { rssBytes, startReference, waitConsumed } from './bench-service/reference.mjs';
 import { benchBucket } from './bench-service/s3.mjs';
 import { startSplitSystem } from './bench-service/split-scaling.mjs';
 import { startSystem, tcpOpen } from './bench-service/system.mjs';
@@ -36,8 +45,9 @@ import { formatMs, printTable } from './bench-service/table.mjs';
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000000' },
-    duration: { type: 'string', default: '20' },
-    connections: { type: 'string', default: '32' },
+    duration: { type: 'string', default: process.env.BENCH_DURATION ?? '20' },
+    connections: { type: 'string', default: '64' },
+    'ws-clients': { type: 'string', default: '1000' },
     repeat: { type: 'string', default: '2' },
     'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
     'skip-amqp': { type: 'boolean', default: false },
@@ -55,6 +65,11 @@ const rows = Number(args.rows);
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const repeat = Math.max(1, Number(args.repeat));
+const wsClients = Number(args['ws-clients']);
+if (!Number.isInteger(wsClients) || wsClients < 0) {
+  console.error('bench:service: --ws-clients must be a whole number (0 skips the fan-out)');
+  process.exit(2);
+}
 for (const [name, value] of Object.entries({ rows, duration, connections, repeat })) {
   if (!Number.isInteger(value) || value <= 0) {
     console.error(`bench:service: --${name} must be a positive integer`);
@@ -316,30 +331,135 @@ try {
   if (!args['skip-messages'] && !args.split) {
     const system = await startSystem({ work, mode: 'all', name: 'messages' });
     running.push(system);
+    const reference = await startReference(join(work, 'reference.db'));
+    running.push(reference);
+    const [server] = system.processes;
     try {
       const idle = await measureDelivery(system.baseUrl, { count: 500, ratePerSecond: 100 });
-      const [load, underLoad] = await Promise.all([
-        runAutocannon(system.baseUrl, { duration, connections }),
-        measureDelivery(system.baseUrl, {
-          count: Math.max(20, Math.floor((duration - 2) * 20)),
-          ratePerSecond: 20,
-          startDelayMs: 1000,
-        }),
-      ]);
+      const rssBefore = await rssBytes(server.child.pid);
+      // One after the other, each with the machine to itself: the reference route, the same
+      // server's /healthz, then the message path (with a delivery probe alongside). Rounds
+      // interleave them, so that all meet the same background load; the best round is kept.
+      const best = (a, b) => (a === undefined || b.requestsPerSecond > a.requestsPerSecond ? b : a);
+      let ref;
+      let health;
+      let load;
+      let underLoad;
+      let answered = 0;
+      for (let round = 0; round < repeat; round += 1) {
+        ref = best(
+          ref,
+          await runAutocannon(`${reference.baseUrl}/v1/messages`, { duration, connections }),
+        );
+        health = best(
+          health,
+          await runAutocannon(`${system.baseUrl}/healthz`, {
+            duration,
+            connections,
+            method: 'GET',
+          }),
+        );
+        const [run, probe] = await Promise.all([
+          runAutocannon(`${system.baseUrl}/v1/messages`, { duration, connections }),
+          measureDelivery(system.baseUrl, {
+            count: Math.max(20, Math.floor((duration - 2) * 20)),
+            ratePerSecond: 20,
+            startDelayMs: 1000,
+          }),
+        ]);
+        answered += run.ok;
+        if (best(load, run) === run) {
+          load = run;
+          underLoad = probe;
+        }
+        console.log(
+          `round ${round + 1}: reference ${ref.requestsPerSecond.toFixed(0)}/s, /healthz ${health.requestsPerSecond.toFixed(0)}/s, messages ${run.requestsPerSecond.toFixed(0)}/s (best so far)`,
+        );
+      }
+      const rssAfter = await rssBytes(server.child.pid);
+      // Fan-out: many WebSocket clients, messages at half the rate just measured.
+      const fanOut =
+        wsClients > 0
+          ? await measureFanOut(system.baseUrl, {
+              clients: wsClients,
+              ratePerSecond: Math.max(1, Math.round(load.requestsPerSecond / 2)),
+              seconds: Math.min(duration, 10),
+            })
+          : undefined;
+      // Every accepted message must be stored and consumed: wait for the consumer, then count.
+      const counts = await waitConsumed(system.databaseFile);
+      const rssDrained = await rssBytes(server.child.pid);
+      // Requests still in flight when autocannon stops are stored but not counted as answered.
+      const countsOk = counts.stored >= answered && counts.consumed === counts.stored;
+      if (!countsOk) process.exitCode = 1;
+      const mb = (bytes) => (Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`);
       report.push(() => {
         printTable(
-          `POST /v1/messages, autocannon ${connections} connections × ${duration} s (127.0.0.1)`,
-          ['requests/s', 'p50', 'p99', 'requests', '2xx', 'errors'],
+          `POST /v1/messages against the reference and /healthz, autocannon ${connections} connections × ${duration} s each (127.0.0.1), best of ${repeat} interleaved rounds`,
+          ['route', 'requests/s', 'p50', 'p99', 'requests', '2xx', '503', 'other errors', 'ratio'],
+          [
+            ['reference: bare Hono + one SQLite insert', ref, ref],
+            ['GET /healthz (playtally server)', health, health],
+            ['POST /v1/messages (playtally, embedded)', load, null],
+          ].map(([name, run, base]) => [
+            name,
+            run.requestsPerSecond.toFixed(0),
+            `${run.p50} ms`,
+            `${run.p99} ms`,
+            String(run.total),
+            String(run.ok),
+            String(run.rejected),
+            String(run.errors - run.rejected),
+            base
+              ? '1.00'
+              : `${(run.requestsPerSecond / ref.requestsPerSecond).toFixed(2)}× reference (≥ 0.5), ${(run.requestsPerSecond / health.requestsPerSecond).toFixed(2)}× /healthz (≥ 0.2)`,
+          ]),
+        );
+        printTable(
+          'messages of the load (every round) in the database once the consumer caught up (stored ≥ 202 answered: autocannon stops counting before its last requests return)',
+          ['202 answered', 'stored', 'consumed', 'check'],
           [
             [
-              load.requestsPerSecond.toFixed(0),
-              `${load.p50} ms`,
-              `${load.p99} ms`,
-              String(load.total),
-              String(load.ok),
-              String(load.errors),
+              String(answered),
+              String(counts.stored),
+              String(counts.consumed),
+              countsOk ? 'ok' : 'MISMATCH',
             ],
           ],
+        );
+        if (fanOut) {
+          printTable(
+            `WebSocket fan-out: ${fanOut.clients} clients on /v1/events, ${fanOut.sent} messages posted at ${fanOut.ratePerSecond}/s (half the rate above)`,
+            [
+              'accepted',
+              '503',
+              'failed',
+              'clients with every event',
+              'fewest events',
+              'expected',
+              'disconnected',
+              'publish → message.received p50',
+              'p99',
+            ],
+            [
+              [
+                String(fanOut.accepted),
+                String(fanOut.refused),
+                String(fanOut.failed),
+                `${fanOut.complete} / ${fanOut.clients}`,
+                String(fanOut.minFrames),
+                String(fanOut.expected),
+                String(fanOut.closed),
+                `${fanOut.p50.toFixed(1)} ms`,
+                `${fanOut.p99.toFixed(1)} ms (${fanOut.samples} samples on 3 clients)`,
+              ],
+            ],
+          );
+        }
+        printTable(
+          'RSS of the server process (VmRSS)',
+          ['before the load', 'right after it', 'once consumed'],
+          [[mb(rssBefore), mb(rssAfter), mb(rssDrained)]],
         );
         printTable(
           'publish (POST /v1/messages) → WebSocket delivery of message.received',
@@ -355,8 +475,10 @@ try {
         );
       });
     } finally {
-      running.splice(running.indexOf(system), 1);
-      await system.stop();
+      for (const process of [reference, system]) {
+        running.splice(running.indexOf(process), 1);
+        await process.stop();
+      }
     }
   }
 

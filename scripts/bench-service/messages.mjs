@@ -10,11 +10,21 @@ import { percentile } from './table.mjs';
 
 const AUTOCANNON = join(ROOT, 'node_modules/autocannon/autocannon.js');
 
+/** The body autocannon posts: a small JSON message the counts find again in the database. */
+export const LOAD_BODY = JSON.stringify({
+  bench: 'load',
+  text: 'a message of a typical small size',
+});
+
 /**
- * Runs autocannon (in its own process, so it does not share an event loop with the probe)
- * against POST /v1/messages on loopback.
+ * Runs autocannon (in its own process, so it does not share an event loop with the probe or the
+ * server) against `url` on loopback: POST of {@link LOAD_BODY} unless `method` is `GET`.
  */
-export function runAutocannon(baseUrl, { duration, connections }) {
+export function runAutocannon(url, { duration, connections, method = 'POST' }) {
+  const request =
+    method === 'POST'
+      ? ['-m', 'POST', '-H', 'content-type=application/json', '-b', LOAD_BODY]
+      : ['-m', method];
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -26,13 +36,8 @@ export function runAutocannon(baseUrl, { duration, connections }) {
         String(connections),
         '-d',
         String(duration),
-        '-m',
-        'POST',
-        '-H',
-        'content-type=application/json',
-        '-b',
-        JSON.stringify({ bench: 'load', text: 'a message of a typical small size' }),
-        `${baseUrl}/v1/messages`,
+        ...request,
+        url,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -54,6 +59,7 @@ export function runAutocannon(baseUrl, { duration, connections }) {
         p99: result.latency.p99,
         total: result.requests.total,
         ok: result['2xx'],
+        rejected: result.statusCodeStats?.['503']?.count ?? 0,
         errors: result.errors + result.timeouts + result.non2xx,
       });
     });

@@ -26,7 +26,7 @@ export function tcpOpen(host, port) {
   });
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -157,5 +157,5 @@ export async function startSystem(options) {
     await stop();
     throw error;
   }
-  return { baseUrl, stop, processes };
+  return { baseUrl, stop, processes, databaseFile: join(dataDir, 'playtally.db') };
 }

@@ -45,6 +45,10 @@ export interface ServerConfig {
   readonly maxConcurrentUploads: number;
   /** Events waiting in the outbox past which posting answers 503. */
   readonly outboxMaxBacklog: number;
+  /** Posted messages waiting for their commit past which posting answers 503. */
+  readonly messageMaxPending: number;
+  /** Bytes a WebSocket client may leave unread before it is disconnected. */
+  readonly eventsMaxBufferedBytes: number;
   /** How long a relay's claim on outbox entries lasts (a dead relay's entries wait this long). */
   readonly outboxLeaseMs: number;
   /** Jobs queued and messages received longer than this are published again. */
@@ -75,6 +79,8 @@ export const DEFAULTS = {
   UPLOAD_IDLE_TIMEOUT_MS: '30000',
   MAX_CONCURRENT_UPLOADS: '32',
   OUTBOX_MAX_BACKLOG: '10000',
+  MESSAGE_MAX_PENDING: '1000',
+  EVENTS_MAX_BUFFERED_BYTES: '8MiB',
   OUTBOX_LEASE_MS: '60000',
   RECONCILE_AFTER_MS: '300000',
   RECONCILE_INTERVAL_MS: '60000',
@@ -216,6 +222,8 @@ const EnvironmentSchema = z.object({
   UPLOAD_IDLE_TIMEOUT_MS: integer(DEFAULTS.UPLOAD_IDLE_TIMEOUT_MS, 100, 3_600_000),
   MAX_CONCURRENT_UPLOADS: integer(DEFAULTS.MAX_CONCURRENT_UPLOADS, 1, 100_000),
   OUTBOX_MAX_BACKLOG: integer(DEFAULTS.OUTBOX_MAX_BACKLOG, 1, 100_000_000),
+  MESSAGE_MAX_PENDING: integer(DEFAULTS.MESSAGE_MAX_PENDING, 1, 1_000_000),
+  EVENTS_MAX_BUFFERED_BYTES: byteSize(DEFAULTS.EVENTS_MAX_BUFFERED_BYTES, 1024),
   OUTBOX_LEASE_MS: integer(DEFAULTS.OUTBOX_LEASE_MS, 1000, 3_600_000),
   RECONCILE_AFTER_MS: integer(DEFAULTS.RECONCILE_AFTER_MS, 0, 604_800_000),
   RECONCILE_INTERVAL_MS: integer(DEFAULTS.RECONCILE_INTERVAL_MS, 100, 86_400_000),
@@ -279,6 +287,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
     maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
     outboxMaxBacklog: e.OUTBOX_MAX_BACKLOG,
+    messageMaxPending: e.MESSAGE_MAX_PENDING,
+    eventsMaxBufferedBytes: e.EVENTS_MAX_BUFFERED_BYTES,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,

@@ -145,6 +145,8 @@ export async function startServer(
         uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
         maxConcurrentUploads: config.maxConcurrentUploads,
         maxOutboxBacklog: config.outboxMaxBacklog,
+        maxPendingMessageWrites: config.messageMaxPending,
+        maxEventBufferedBytes: config.eventsMaxBufferedBytes,
         outboxLeaseMs: config.outboxLeaseMs,
         reconciler: {
           olderThanMs: config.reconcileAfterMs,

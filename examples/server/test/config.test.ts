@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       uploadIdleTimeoutMs: 30_000,
       maxConcurrentUploads: 32,
       outboxMaxBacklog: 10_000,
+      messageMaxPending: 1000,
+      eventsMaxBufferedBytes: 8 * 1024 ** 2,
       outboxLeaseMs: 60_000,
       reconcileAfterMs: 300_000,
       reconcileIntervalMs: 60_000,
@@ -54,8 +56,12 @@ describe('loadConfig', () => {
       MEMORY_BUDGET: '1GiB',
       LOG_LEVEL: 'debug',
       TOPIC_PREFIX: 'staging',
+      MESSAGE_MAX_PENDING: '50',
+      EVENTS_MAX_BUFFERED_BYTES: '1MiB',
     });
     expect(config).toMatchObject({
+      messageMaxPending: 50,
+      eventsMaxBufferedBytes: 1024 ** 2,
       transportUrl: 'amqp://guest:guest@127.0.0.1:5672',
       port: 8080,
       apiKey: undefined,

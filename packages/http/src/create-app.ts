@@ -56,6 +56,12 @@ export interface CreateAppOptions {
   splitBytes?: number;
   /** Largest message body accepted. @default 65536 (64 KiB) */
   maxMessageBytes?: number;
+  /**
+   * Bytes a `/v1/events` WebSocket client may leave unread (events sent, not yet taken by the
+   * client); a client past it is disconnected (close code 1013 when the socket still takes the
+   * frame) instead of holding memory without bound. @default 8388608 (8 MiB)
+   */
+  maxEventBufferedBytes?: number;
   /** An upload that sends nothing for this long is stopped with 408. @default 30000 */
   uploadIdleTimeoutMs?: number;
   /** Uploads in progress at once; past it `POST /v1/jobs` answers 503. @default 32 */
@@ -65,6 +71,12 @@ export interface CreateAppOptions {
    * 503 with `Retry-After`. @default 10000
    */
   maxOutboxBacklog?: number;
+  /**
+   * Past this many posted messages waiting for their commit (the database is slow or away),
+   * `POST /v1/messages` answers 503 with `Retry-After` instead of queueing without bound.
+   * @default 1000
+   */
+  maxPendingMessageWrites?: number;
   /**
    * How long the relay's claim hides outbox entries from other relays: entries claimed by a
    * process that died are published by another after this. @default 60000
@@ -192,12 +204,16 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
       topics,
       logger,
       ...(options.messageSchemas ? { schemas: options.messageSchemas } : {}),
+      ...(options.maxPendingMessageWrites === undefined
+        ? {}
+        : { maxPendingWrites: options.maxPendingMessageWrites }),
     }),
     hub,
     metrics,
     logger,
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
+    maxEventBufferedBytes: options.maxEventBufferedBytes ?? 8 * 1024 * 1024,
     uploads: createUploadLimiter(options.maxConcurrentUploads ?? 32),
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
     readinessChecks: {

@@ -1,5 +1,7 @@
 import {
+  type ConsumedMark,
   type InsertedMessage,
+  type MarkedMessage,
   type MessageStore,
   type MessageWrite,
   type NewMessage,
@@ -8,8 +10,8 @@ import {
   type OutgoingEvent,
   type PageRequest,
 } from '@playtally/service';
-import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, MessagesTable } from './database.js';
 import { listNewestFirst } from './keyset-page.js';
 import {
   type Executor,
@@ -108,6 +110,69 @@ export function createSqlMessageStore(context: SqlMessageStoreContext): MessageS
       return results;
     });
 
+  /**
+   * Marks of a batch in one transaction: one conditional update per distinct time (usually
+   * one), one insert of the fallbacks of ids not found, one read of the rest (consumed before).
+   */
+  const consumeAll = (marks: readonly ConsumedMark[]) =>
+    db.transaction().execute(async (trx) => {
+      const changed = new Map<string, Selectable<MessagesTable>>();
+      const first = new Map<string, ConsumedMark & { consumedAt: string }>();
+      for (const mark of marks) {
+        if (!first.has(mark.id)) {
+          first.set(mark.id, { ...mark, consumedAt: normalizeTimestamp(mark.at, 'consumedAt') });
+        }
+      }
+      const byTime = new Map<string, string[]>();
+      for (const mark of first.values()) {
+        byTime.set(mark.consumedAt, [...(byTime.get(mark.consumedAt) ?? []), mark.id]);
+      }
+      for (const [consumedAt, ids] of byTime) {
+        const rows = await trx
+          .updateTable('messages')
+          .set({ status: 'consumed', consumed_at: consumedAt })
+          .where('id', 'in', ids)
+          .where('status', '=', 'received')
+          .returningAll()
+          .execute();
+        for (const row of rows) changed.set(row.id, row);
+      }
+      const notUpdated = [...first.values()].filter((mark) => !changed.has(mark.id));
+      if (notUpdated.length > 0) {
+        const rows = await trx
+          .insertInto('messages')
+          .values(
+            notUpdated.map((mark) =>
+              messageRow({ ...mark.fallback, id: mark.id }, mark.consumedAt),
+            ),
+          )
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .returningAll()
+          .execute();
+        for (const row of rows) changed.set(row.id, row);
+      }
+      const before = notUpdated.map((mark) => mark.id).filter((id) => !changed.has(id));
+      const existing = new Map(
+        before.length === 0
+          ? []
+          : (await trx.selectFrom('messages').selectAll().where('id', 'in', before).execute()).map(
+              (row) => [row.id, row],
+            ),
+      );
+      const reported = new Set<string>();
+      return marks.map((mark): MarkedMessage => {
+        const row = changed.get(mark.id);
+        if (row !== undefined && !reported.has(mark.id)) {
+          reported.add(mark.id);
+          return { message: messageFromRow(row), changed: true };
+        }
+        const stored = row ?? existing.get(mark.id);
+        if (stored === undefined)
+          throw new Error(`message ${mark.id} vanished while being consumed`);
+        return { message: messageFromRow(stored), changed: false };
+      });
+    });
+
   return {
     outbox,
 
@@ -142,6 +207,11 @@ export function createSqlMessageStore(context: SqlMessageStoreContext): MessageS
         if (row === undefined) throw new Error(`message ${id} vanished while being consumed`);
         return messageFromRow(row);
       }),
+
+    markConsumedMany: (marks) =>
+      run(`mark ${marks.length} messages consumed`, () =>
+        marks.length === 0 ? Promise.resolve([]) : consumeAll(marks),
+      ),
 
     get: (id) =>
       run(`get message ${id}`, async () => {

@@ -6,6 +6,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database.js';
 import { importDriver } from './import-driver.js';
 import { openSqlStores, type SqlStores, type SqlStoresOptions } from './sql-stores.js';
+import { cachingStatements } from './sqlite-statement-cache.js';
 
 /** Options of {@link createSqliteStores}. */
 export interface SqliteStoresOptions extends SqlStoresOptions {
@@ -45,7 +46,9 @@ export async function createSqliteStores(options: SqliteStoresOptions): Promise<
       details: { filename },
     });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(database) }),
+  });
   const { now } = options;
   return openSqlStores(
     { db, dialect: 'sqlite', location: filename },

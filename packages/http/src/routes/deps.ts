@@ -16,6 +16,8 @@ export interface RouteDeps {
   readonly logger: Logger;
   readonly maxUploadBytes: number;
   readonly maxMessageBytes: number;
+  /** A WebSocket client leaving more than this unread is disconnected. */
+  readonly maxEventBufferedBytes: number;
   /** Uploads in progress, capped. */
   readonly uploads: UploadLimiter;
   /** An upload sending nothing for this long is stopped. */

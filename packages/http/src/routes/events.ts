@@ -5,9 +5,7 @@ import { errorBody } from '../middleware/errors.js';
 import { errorResponse } from '../schemas/error.js';
 import { V1_READ_SECURITY } from '../schemas/security.js';
 import type { ApiApp, RouteDeps } from './deps.js';
-
-/** A client this far behind is disconnected rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+import { createEventFanOut, rawSocket } from './event-fan-out.js';
 
 const eventsRoute = createRoute({
   method: 'get',
@@ -45,6 +43,11 @@ export function registerEventRoutes(
   upgradeWebSocket: UpgradeWebSocket,
 ): void {
   app.openAPIRegistry.registerPath(eventsRoute);
+  // Each event is serialized once for every client; each client's events of a turn, one write.
+  const fanOut = createEventFanOut(
+    (event) => JSON.stringify(toStructuredCloudEvent(event)),
+    deps.maxEventBufferedBytes,
+  );
   app.get(
     '/v1/events',
     upgradeWebSocket((c) => {
@@ -58,14 +61,21 @@ export function registerEventRoutes(
       return {
         onOpen(_event, ws) {
           deps.metrics.trackClients(1);
+          const raw = rawSocket(ws.raw);
+          const client =
+            raw &&
+            fanOut.client(raw, (buffered) => {
+              // A client this far behind is dropped rather than buffered without bound.
+              deps.logger.warn(
+                { bufferedBytes: buffered, limit: deps.maxEventBufferedBytes },
+                'event WebSocket client too slow: disconnected',
+              );
+              stop?.();
+            });
           stop = deps.hub.onEvent((event) => {
             if (!wanted(event.type)) return;
-            const raw = ws.raw as { bufferedAmount?: number } | undefined;
-            if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
-              ws.close(1013, 'too slow: reconnect and reload');
-              return;
-            }
-            ws.send(JSON.stringify(toJsonEventFormat(event)));
+            if (client === undefined) return ws.send(fanOut.frameOf(event).toString());
+            client.push(event);
           });
         },
         onClose() {

@@ -14,7 +14,7 @@ import {
 import { PageQuerySchema, pageSchema } from '../schemas/page.js';
 import { V1_READ_SECURITY, V1_SECURITY } from '../schemas/security.js';
 import { parseJsonBody } from '../upload/json-body.js';
-import { readLimitedBytes } from '../upload/limited-body.js';
+import { readRequestBytes } from '../upload/limited-body.js';
 import { BATCH_MEDIA_TYPE, postedEvents } from './cloudevents-body.js';
 import type { ApiApp, RouteDeps } from './deps.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -132,7 +132,7 @@ async function postMessage(c: Context, deps: RouteDeps): Promise<Response> {
       { details: { contentType: mediaType || null } },
     );
   }
-  const data = parseJsonBody(await readLimitedBytes(c.req.raw, deps.maxMessageBytes));
+  const data = parseJsonBody(await readRequestBytes(c, deps.maxMessageBytes));
   if (mediaType === STRUCTURED_MEDIA_TYPE || mediaType === BATCH_MEDIA_TYPE) {
     const key = idempotencyKeyOf(c);
     const events = postedEvents(data, mediaType === BATCH_MEDIA_TYPE);

@@ -1,15 +1,23 @@
 import type { InsertedMessage, MessageStore, MessageWrite } from '../ports/message-store.js';
+import { createTickBatcher } from './tick-batcher.js';
 
 /** Writes of one turn of the event loop, committed together: {@link createCommitBatcher}. */
 export interface CommitBatcher {
-  /** Resolves once `write` is committed (with the others of its batch). */
+  /**
+   * Resolves once `write` is committed (with the others of its batch). Rejects at once with
+   * `BACKLOG_FULL` (503) while `maxPending` writes wait for the database already.
+   */
   write(write: MessageWrite): Promise<InsertedMessage>;
+  /** Writes queued or being committed now. */
+  pending(): number;
 }
 
-interface Pending {
-  readonly write: MessageWrite;
-  resolve(value: InsertedMessage): void;
-  reject(error: unknown): void;
+/** Options of {@link createCommitBatcher}. */
+export interface CommitBatcherOptions {
+  /** Most writes per transaction. @default 100 */
+  maxBatch?: number;
+  /** Most writes waiting for the database before new ones are refused. @default unbounded */
+  maxPending?: number;
 }
 
 /**
@@ -19,37 +27,14 @@ interface Pending {
  * commit instead of paying one each. If a batch fails, each of its writes is tried again alone,
  * so an error reaches only the request it belongs to.
  */
-export function createCommitBatcher(messages: MessageStore, maxBatch = 100): CommitBatcher {
-  let queue: Pending[] = [];
-  let scheduled = false;
-
-  const commit = async (batch: readonly Pending[]): Promise<void> => {
-    try {
-      const inserted = await messages.insertMany(batch.map((pending) => pending.write));
-      for (const [index, pending] of batch.entries()) pending.resolve(inserted[index]!);
-    } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
-      await Promise.all(batch.map((pending) => commit([pending])));
-    }
-  };
-
-  const flush = (): void => {
-    scheduled = false;
-    const taken = queue;
-    queue = [];
-    for (let at = 0; at < taken.length; at += maxBatch) {
-      void commit(taken.slice(at, at + maxBatch));
-    }
-  };
-
-  return {
-    write(write) {
-      return new Promise<InsertedMessage>((resolve, reject) => {
-        queue.push({ write, resolve, reject });
-        if (scheduled) return;
-        scheduled = true;
-        setImmediate(flush);
-      });
-    },
-  };
+export function createCommitBatcher(
+  messages: MessageStore,
+  options: CommitBatcherOptions = {},
+): CommitBatcher {
+  const batcher = createTickBatcher<MessageWrite, InsertedMessage>({
+    run: (writes) => messages.insertMany(writes),
+    component: 'database',
+    ...options,
+  });
+  return { write: (write) => batcher.add(write), pending: () => batcher.pending() };
 }

@@ -4,8 +4,9 @@ import { errorFields, type Logger, silentLogger } from '@playtally/transport';
 import type { NewMessage, StoredMessage } from '../domain/message.js';
 import { createMessageEvent, EVENT_TYPES } from '../events/events.js';
 import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
-import type { MessageStore } from '../ports/message-store.js';
+import type { ConsumedMark, MarkedMessage, MessageStore } from '../ports/message-store.js';
 import type { DatabaseGate } from '../worker/database-gate.js';
+import { createTickBatcher } from './tick-batcher.js';
 
 /**
  * Application work for one message, run before it is marked consumed. Throwing makes the
@@ -26,7 +27,11 @@ export interface MessageConsumerOptions {
    * delivery attempts. @default none: store errors fail the delivery (it is redelivered)
    */
   gate?: DatabaseGate;
-  /** Messages handled at once. @default 4 */
+  /**
+   * Messages handled at once. The marks of messages handled together are committed together
+   * (one transaction per turn of the event loop), so a higher number also means fewer commits.
+   * @default 64 without a handler, 4 with one
+   */
   concurrency?: number;
   /** Deliveries before a message is dead-lettered. @default 5 */
   maxAttempts?: number;
@@ -67,27 +72,42 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   const stored = <T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> =>
     options.gate === undefined ? operation() : options.gate.run(operation, signal);
 
+  // Group commit of the marks: the messages handled in one turn of the event loop are marked
+  // consumed in one transaction.
+  const marks = createTickBatcher<ConsumedMark, MarkedMessage>({
+    run: (batch) => messages.markConsumedMany(batch),
+  });
+
   const handle = async (event: CloudEvent, context: DeliveryContext): Promise<void> => {
     const incoming = toNewMessage(event);
-    const log = logger.child({ messageId: incoming.id });
-    const existing = await stored(() => messages.get(incoming.id), context.signal);
-    if (existing?.status === 'consumed') return log.debug('message already consumed; skipped');
     if (handler) {
+      const existing = await stored(() => messages.get(incoming.id), context.signal);
+      if (existing?.status === 'consumed') {
+        return logger.debug({ messageId: incoming.id }, 'message already consumed; skipped');
+      }
       await handler(existing ?? { ...incoming, status: 'received', consumedAt: null }, context);
     }
     const at = new Date().toISOString();
-    const consumed = await stored(
-      () => messages.markConsumed(incoming.id, at, incoming),
+    const marked = await stored(
+      () => marks.add({ id: incoming.id, at, fallback: incoming }),
       context.signal,
     );
-    log.info({ type: consumed.type }, 'message consumed');
+    // Consumed before (a redelivery, or another consumer got there first): said once already.
+    if (!marked.changed) {
+      return logger.debug({ messageId: incoming.id }, 'message already consumed; skipped');
+    }
+    const consumed = marked.message;
+    logger.debug({ messageId: consumed.id, type: consumed.type }, 'message consumed');
     try {
       await transport.publish(
         topics.events,
         createMessageEvent(EVENT_TYPES.messageConsumed, consumed, WORKER_SOURCE),
       );
     } catch (error) {
-      log.warn(errorFields(error), 'could not publish message.consumed');
+      logger.warn(
+        { ...errorFields(error), messageId: consumed.id },
+        'could not publish message.consumed',
+      );
     }
   };
 
@@ -98,7 +118,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       await ensureTopics(transport, topics);
       subscription = await transport.subscribe(topics.messages, handle, {
         group: GROUPS.consumers,
-        concurrency: options.concurrency ?? 4,
+        concurrency: options.concurrency ?? (handler ? 4 : 64),
         maxAttempts: options.maxAttempts ?? 5,
       });
       logger.info({ transport: transport.name }, 'message consumer started');

@@ -25,6 +25,12 @@ export interface MessageServiceOptions {
   relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'assertAccepting'>;
   /** @default an empty registry: any JSON object is accepted */
   schemas?: MessageSchemaRegistry;
+  /**
+   * Most posted messages waiting for their commit at once (the database is slow or away); past
+   * it `post` rejects at once with `BACKLOG_FULL` (503, `Retry-After: 1`) instead of queueing
+   * without bound. @default 1000
+   */
+  maxPendingWrites?: number;
   /** @default TOPICS */
   topics?: TopicNames;
   /** @default silentLogger */
@@ -87,7 +93,9 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
   const schemas = options.schemas ?? createMessageSchemaRegistry();
   const topics = options.topics ?? TOPICS;
   const logger = options.logger ?? silentLogger;
-  const batcher = createCommitBatcher(messages);
+  const batcher = createCommitBatcher(messages, {
+    maxPending: options.maxPendingWrites ?? 1000,
+  });
 
   const get = async (id: string): Promise<StoredMessage> => {
     const message = await messages.get(id);
@@ -166,7 +174,7 @@ export function createMessageService(options: MessageServiceOptions): MessageSer
         if (original === undefined) throw error;
         return original;
       }
-      logger.info({ messageId: stored.id, type }, 'message received');
+      logger.debug({ messageId: stored.id, type }, 'message received');
       return stored;
     },
 

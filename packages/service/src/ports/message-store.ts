@@ -15,6 +15,22 @@ export interface InsertedMessage {
   readonly created: boolean;
 }
 
+/** One message of {@link MessageStore.markConsumedMany}: as {@link MessageStore.markConsumed} takes it. */
+export interface ConsumedMark {
+  readonly id: string;
+  /** When it was consumed (ISO 8601). */
+  readonly at: string;
+  /** Inserted as consumed when no message has this id. */
+  readonly fallback: NewMessage;
+}
+
+/** The outcome of one {@link ConsumedMark}. */
+export interface MarkedMessage {
+  readonly message: StoredMessage;
+  /** False when the message was consumed already (this mark changed nothing). */
+  readonly changed: boolean;
+}
+
 /**
  * Persists JSON messages. Implementations: `createMemoryMessageStore()` here, SQLite and
  * PostgreSQL in `@playtally/store-sql`; all pass `describeMessageStoreContract`.
@@ -46,6 +62,13 @@ export interface MessageStore {
    * consumed from `fallback`. Returns the stored record.
    */
   markConsumed(id: string, at: string, fallback: NewMessage): Promise<StoredMessage>;
+
+  /**
+   * {@link markConsumed} for many messages in one transaction (the consumer's group commit),
+   * returning them in order with whether each mark changed anything. Of several marks of one
+   * id, the first wins.
+   */
+  markConsumedMany(marks: readonly ConsumedMark[]): Promise<readonly MarkedMessage[]>;
 
   get(id: string): Promise<StoredMessage | undefined>;
 

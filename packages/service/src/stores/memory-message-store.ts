@@ -2,7 +2,13 @@ import { PlaytallyError } from '@playtally/core';
 import type { NewMessage, StoredMessage } from '../domain/message.js';
 import type { IdempotentResult } from '../domain/outbox.js';
 import type { Page, PageRequest } from '../domain/page.js';
-import type { InsertedMessage, MessageStore, MessageWrite } from '../ports/message-store.js';
+import type {
+  ConsumedMark,
+  InsertedMessage,
+  MarkedMessage,
+  MessageStore,
+  MessageWrite,
+} from '../ports/message-store.js';
 import { createMemoryOutboxStore, type MemoryOutboxStore } from './memory-outbox-store.js';
 import { NewestFirstIndex } from './newest-first-index.js';
 import { decodePageCursor, resolvePageLimit } from './page-cursor.js';
@@ -105,6 +111,24 @@ export function createMemoryMessageStore(options: MemoryMessageStoreOptions = {}
       const consumed: StoredMessage = { ...current, status: 'consumed', consumedAt };
       messages.set(id, consumed);
       return structuredClone(consumed);
+    },
+
+    async markConsumedMany(marks: readonly ConsumedMark[]): Promise<readonly MarkedMessage[]> {
+      assertOpen();
+      const consumedAts = marks.map((mark) => normalizeTimestamp(mark.at, 'consumedAt'));
+      return marks.map((mark, index) => {
+        const consumedAt = consumedAts[index]!;
+        const current = messages.get(mark.id);
+        if (current?.status === 'consumed') {
+          return { message: structuredClone(current), changed: false };
+        }
+        const consumed =
+          current === undefined
+            ? store({ ...mark.fallback, id: mark.id }, consumedAt)
+            : { ...current, status: 'consumed' as const, consumedAt };
+        messages.set(mark.id, consumed);
+        return { message: structuredClone(consumed), changed: true };
+      });
     },
 
     async get(id: string): Promise<StoredMessage | undefined> {

@@ -126,6 +126,31 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       }
     });
 
+    it('marks a batch consumed in one call: received, unknown, consumed before, repeated', async () => {
+      const received = sampleNewMessage({}, 1);
+      const done = sampleNewMessage({}, 2);
+      const unknown = sampleNewMessage({ data: { from: 'consumer' } }, 3);
+      await store.insert(received);
+      await store.insert(done);
+      const earlier = await store.markConsumed(done.id, at(10), done);
+      const results = await store.markConsumedMany([
+        { id: received.id, at: at(100), fallback: received },
+        { id: done.id, at: at(100), fallback: done },
+        { id: unknown.id, at: at(200), fallback: unknown },
+        { id: received.id, at: at(300), fallback: received },
+      ]);
+      const consumedReceived = { ...received, status: 'consumed', consumedAt: at(100) };
+      expect(results).toEqual([
+        { message: consumedReceived, changed: true },
+        { message: earlier, changed: false },
+        { message: { ...unknown, status: 'consumed', consumedAt: at(200) }, changed: true },
+        { message: consumedReceived, changed: false },
+      ]);
+      expect(await store.get(received.id)).toEqual(consumedReceived);
+      expect(await store.get(unknown.id)).toEqual(results[2]!.message);
+      expect(await store.markConsumedMany([])).toEqual([]);
+    });
+
     it('lists an empty store as one empty last page', async () => {
       expect(await store.list()).toEqual({ items: [], nextCursor: null });
     });
