@@ -1,0 +1,40 @@
+import type { DeadLetter, NewDeadLetter } from '../domain/dead-letter.js';
+import type { Page, PageRequest } from '../domain/page.js';
+
+/** Paging and filtering of {@link DeadLetterStore.list}. */
+export interface DeadLetterListRequest extends PageRequest {
+  /** Only dead letters of this (original) topic. */
+  topic?: string;
+}
+
+/**
+ * Persists dead letters. Implementations: `createMemoryDeadLetterStore()` here, SQLite and
+ * PostgreSQL in `@playtally/store-sql` (`stores.deadLetters`); all pass
+ * `describeDeadLetterStoreContract`. Safe to call concurrently. Its lifetime is its owner's
+ * (the SQL stores close it with the database).
+ */
+export interface DeadLetterStore {
+  /**
+   * Records a dead letter. A pending record with the same id is kept as it is (a redelivered
+   * dead letter); a replayed one is reopened: pending again, with the new reason, attempts and
+   * time. Returns the stored record.
+   */
+  record(deadLetter: NewDeadLetter): Promise<DeadLetter>;
+
+  get(id: string): Promise<DeadLetter | undefined>;
+
+  /** Dead letters newest first (`deadLetteredAt` desc, then id desc), optionally of one topic. */
+  list(request?: DeadLetterListRequest): Promise<Page<DeadLetter>>;
+
+  /**
+   * Marks a pending dead letter replayed at `at` and returns it; `undefined` when it is unknown
+   * or already replayed (the first caller wins, across processes too).
+   */
+  markReplayed(id: string, at: string): Promise<DeadLetter | undefined>;
+
+  /** Undoes {@link markReplayed} when publishing the replay failed. */
+  unmarkReplayed(id: string, at: string): Promise<void>;
+
+  /** Deletes it; returns whether it existed. */
+  delete(id: string): Promise<boolean>;
+}
