@@ -7,6 +7,13 @@ export interface DeadLetterListRequest extends PageRequest {
   topic?: string;
 }
 
+/** How many dead letters of one topic and group wait for a person. */
+export interface PendingDeadLetters {
+  readonly topic: string;
+  readonly group: string | null;
+  readonly count: number;
+}
+
 /**
  * Persists dead letters. Implementations: `createMemoryDeadLetterStore()` here, SQLite and
  * PostgreSQL in `@playtally/store-sql` (`stores.deadLetters`); all pass
@@ -34,6 +41,9 @@ export interface DeadLetterStore {
 
   /** Undoes {@link markReplayed} when publishing the replay failed. */
   unmarkReplayed(id: string, at: string): Promise<void>;
+
+  /** Pending dead letters per topic and group (groups without any are absent). */
+  countPending(): Promise<readonly PendingDeadLetters[]>;
 
   /** Deletes it; returns whether it existed. */
   delete(id: string): Promise<boolean>;

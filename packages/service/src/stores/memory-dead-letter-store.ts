@@ -1,6 +1,10 @@
 import type { DeadLetter, NewDeadLetter } from '../domain/dead-letter.js';
 import type { Page } from '../domain/page.js';
-import type { DeadLetterListRequest, DeadLetterStore } from '../ports/dead-letter-store.js';
+import type {
+  DeadLetterListRequest,
+  DeadLetterStore,
+  PendingDeadLetters,
+} from '../ports/dead-letter-store.js';
 import {
   compareNewestFirst,
   decodePageCursor,
@@ -71,6 +75,16 @@ export function createMemoryDeadLetterStore(): DeadLetterStore {
       if (letter?.status === 'replayed' && letter.replayedAt === at) {
         letters.set(id, { ...letter, status: 'pending', replayedAt: null });
       }
+    },
+
+    async countPending() {
+      const counts = new Map<string, PendingDeadLetters>();
+      for (const { topic, group, status } of letters.values()) {
+        if (status !== 'pending') continue;
+        const key = JSON.stringify([topic, group]);
+        counts.set(key, { topic, group, count: (counts.get(key)?.count ?? 0) + 1 });
+      }
+      return [...counts.values()];
     },
 
     delete: async (id) => letters.delete(id),

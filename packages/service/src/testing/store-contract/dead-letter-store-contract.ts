@@ -130,6 +130,24 @@ export function describeDeadLetterStoreContract(
       expect(await store.record(again)).toEqual({ ...again, status: 'pending', replayedAt: null });
     });
 
+    it('counts pending dead letters per topic and group', async () => {
+      const first = sampleNewDeadLetter();
+      await store.record(first);
+      await store.record(sampleNewDeadLetter());
+      await store.record(sampleNewDeadLetter({ topic: 'playtally.jobs', group: 'workers' }));
+      await store.record(sampleNewDeadLetter({ topic: 'playtally.jobs', group: null }));
+      const replayed = sampleNewDeadLetter({ topic: 'other', group: 'g' });
+      await store.record(replayed);
+      await store.markReplayed(replayed.id, new Date(BASE_TIME).toISOString());
+      const counts = await store.countPending();
+      const key = (c: { topic: string; group: string | null }) => `${c.topic}/${c.group}`;
+      expect([...counts].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([
+        { topic: 'playtally.jobs', group: null, count: 1 },
+        { topic: 'playtally.jobs', group: 'workers', count: 1 },
+        { topic: 'playtally.messages', group: 'consumers', count: 2 },
+      ]);
+    });
+
     it('deletes, and says whether there was anything to delete', async () => {
       const input = sampleNewDeadLetter();
       await store.record(input);
