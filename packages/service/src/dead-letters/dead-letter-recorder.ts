@@ -1,5 +1,6 @@
 import {
   type CloudEvent,
+  createCloudEvent,
   DEAD_LETTER_ATTRIBUTES,
   deadLetterTopic,
   encodeCloudEvent,
@@ -11,11 +12,19 @@ import {
 } from '@playtally/transport';
 import { v5 as uuidv5 } from 'uuid';
 import type { NewDeadLetter } from '../domain/dead-letter.js';
-import { GROUPS, TOPICS, type TopicNames } from '../events/topics.js';
+import { API_SOURCE, GROUPS, TOPICS, type TopicNames } from '../events/topics.js';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 
 /** The UUID v5 namespace of dead letter ids. */
 const DEAD_LETTER_NAMESPACE = '6f1d3c8e-4f0a-5b7e-9c2d-1a8b7e6f5d40';
+
+/** The event on the events topic announcing a recorded dead letter (for live views). */
+export const DEAD_LETTER_RECORDED = 'deadletter.recorded';
+
+/** What a `deadletter.recorded` event carries: the dead letter without its original event. */
+export interface DeadLetterRecordedData {
+  readonly deadLetter: Omit<NewDeadLetter, 'event'>;
+}
 
 /** Options of {@link createDeadLetterRecorder}. */
 export interface DeadLetterRecorderOptions {
@@ -79,7 +88,8 @@ export function toNewDeadLetter(topic: string, event: CloudEvent, at: Date): New
  * Creates the consumer that persists every dead letter of the jobs and messages topics: it
  * reads `<topic>.dead-letter` in the group of the original topic (the transport keeps dead
  * letters for that group until they are read) and records each one with its reason, attempts,
- * group and original event. Recording is idempotent per (topic, group, event id), so a
+ * group and original event, then announces it as `deadletter.recorded` on the events topic
+ * (best effort). Recording is idempotent per (topic, group, event id), so a
  * redelivered dead letter is kept once; a failed write is retried by the transport.
  *
  * @example
@@ -108,6 +118,21 @@ export function createDeadLetterRecorder(options: DeadLetterRecorderOptions): De
     } catch (error) {
       logger.warn(errorFields(error), 'dead letter listener failed');
     }
+    const { event: _original, ...summary } = letter;
+    const data: DeadLetterRecordedData = { deadLetter: summary };
+    await transport
+      .publish(
+        topics.events,
+        createCloudEvent({
+          type: DEAD_LETTER_RECORDED,
+          source: API_SOURCE,
+          subject: letter.id,
+          data,
+        }),
+      )
+      .catch((error: unknown) =>
+        logger.warn(errorFields(error), 'could not announce the dead letter'),
+      );
   };
 
   return {

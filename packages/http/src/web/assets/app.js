@@ -5,6 +5,7 @@ import { connectEvents } from './connection.js';
 import { byId } from './dom.js';
 import { createJobsTable } from './jobs.js';
 import { createMessagesPanel } from './messages.js';
+import { createSystemPanel } from './system.js';
 import { createUploadPanel } from './upload.js';
 
 const connection = byId('connection');
@@ -16,6 +17,7 @@ const keyReason = byId('api-key-reason');
 
 const jobs = createJobsTable();
 const messages = createMessagesPanel();
+const system = createSystemPanel();
 createUploadPanel({
   onUploaded(job) {
     jobs.upsert({ createdAt: new Date().toISOString(), ...job });
@@ -26,6 +28,7 @@ createUploadPanel({
 function reloadLists() {
   jobs.reload();
   messages.reload();
+  system.reload();
 }
 
 const events = connectEvents({
@@ -33,6 +36,7 @@ const events = connectEvents({
   onEvent(event) {
     if (event.type.startsWith('job.')) jobs.handleEvent(event);
     else if (event.type.startsWith('message.')) messages.handleEvent(event);
+    system.handleEvent(event);
   },
   onState(state, retryInMs) {
     connection.dataset.state = state;
