@@ -132,8 +132,18 @@ const EXCHANGES: readonly Exchange[] = [
   },
   {
     operation: 'getJobResult',
+    status: 200,
+    request: (h) => h.request(`/v1/jobs/${jobId}/result?song=Umbrella`, keyed()),
+  },
+  {
+    operation: 'getJobResult',
     status: 400,
     request: (h) => h.request(`/v1/jobs/${overlong}/result`, keyed()),
+  },
+  {
+    operation: 'getJobResult',
+    status: 400,
+    request: (h) => h.request(`/v1/jobs/${jobId}/result?song=`, keyed()),
   },
   { operation: 'getJobResult', status: 401, request: (h) => h.request(`/v1/jobs/${jobId}/result`) },
   {

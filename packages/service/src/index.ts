@@ -20,6 +20,7 @@ export * from './jobs/file-name.js';
 export * from './jobs/job-service.js';
 export * from './jobs/job-worker.js';
 export * from './jobs/progress-throttle.js';
+export * from './jobs/song-rows.js';
 export * from './messages/message-consumer.js';
 export * from './messages/message-schemas.js';
 export * from './messages/message-service.js';
