@@ -5,6 +5,7 @@ import { connectEvents } from './connection.js';
 import { byId } from './dom.js';
 import { createJobsTable } from './jobs.js';
 import { createMessagesPanel } from './messages.js';
+import { createResultView } from './result.js';
 import { createSystemPanel } from './system.js';
 import { createUploadPanel } from './upload.js';
 
@@ -15,7 +16,8 @@ const keyForm = /** @type {HTMLFormElement} */ (byId('api-key-form'));
 const keyInput = /** @type {HTMLInputElement} */ (byId('api-key'));
 const keyReason = byId('api-key-reason');
 
-const jobs = createJobsTable();
+const resultView = createResultView();
+const jobs = createJobsTable({ onViewResult: (job) => void resultView.open(job) });
 const messages = createMessagesPanel();
 const system = createSystemPanel();
 createUploadPanel({
