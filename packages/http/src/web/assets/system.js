@@ -60,9 +60,17 @@ export function createSystemPanel() {
     return silent || entry.worker.status === 'lost' ? 'lost' : 'alive';
   }
 
+  /** What the workers table shows, so a heartbeat that changes nothing redraws nothing. */
+  let shown = '';
+
   function renderWorkers() {
-    const rows = [...workers.values()]
-      .map((entry) => ({ ...entry, state: stateOf(entry) }))
+    const entries = [...workers.values()].map((entry) => ({ ...entry, state: stateOf(entry) }));
+    const showing = JSON.stringify(
+      entries.map(({ worker, state }) => [state, { ...worker, sentAt: undefined }]),
+    );
+    if (showing === shown && workersBody.childElementCount === entries.length) return;
+    shown = showing;
+    const rows = entries
       .sort((a, b) =>
         a.state === b.state ? a.worker.id.localeCompare(b.worker.id) : a.state === 'alive' ? -1 : 1,
       )
@@ -279,10 +287,9 @@ export function createSystemPanel() {
     scheduleQueues();
   }
 
-  // A worker that stops beating turns lost without any event: look again every second.
-  setInterval(() => {
-    if (workers.size > 0) renderWorkers();
-  }, 1000);
+  // A worker that stops beating turns lost without any event: look again every second (the
+  // table is redrawn only when what it shows changed).
+  setInterval(renderWorkers, 1000);
   byId('system-refresh').addEventListener('click', () => void reload());
 
   return { reload, handleEvent };
