@@ -61,9 +61,12 @@ describe.skipIf(!available)('the System view in Chromium, against a live system'
 
   it('shows the worker alive with its transport', async () => {
     await expect.poll(() => connection().textContent(), STEP).toContain('Connected');
-    const row = page.getByRole('table', { name: 'Workers' }).getByRole('row').filter({
-      hasText: 'browser-test',
-    });
+    const row = page
+      .getByRole('table', { name: 'Workers' })
+      .getByRole('row')
+      .filter({
+        hasText: `pid ${process.pid}`,
+      });
     await expect.poll(() => row.getByText('alive').count(), STEP).toBe(1);
     expect(await row.getByRole('cell').nth(5).textContent()).toBe('memory');
   });

@@ -101,7 +101,7 @@ export async function startLiveSystem(options: LiveSystemOptions = {}): Promise<
     transport,
     concurrency: 2,
     heartbeatMs: 500,
-    version: 'browser-test',
+    version: '0.1.0',
     activity: () => ({
       activeJobs: worker.running(),
       jobs: worker.stats(),
