@@ -101,5 +101,20 @@ describe.skipIf(!available)('the result view in Chromium, against a live system'
     await screenshot(page, 'result-view-phone');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible(), STEP).toBe(false);
+
+    // The job counts once in the throughput chart.
+    const throughput = page.getByRole('img', { name: /^Jobs finished per minute/ });
+    await expect
+      .poll(
+        () =>
+          throughput.evaluate((element) =>
+            ((element as HTMLElement & { plot?: { data: number[][] } }).plot?.data[1] ?? []).reduce(
+              (a, b) => a + b,
+              0,
+            ),
+          ),
+        STEP,
+      )
+      .toBe(1);
   });
 });

@@ -107,4 +107,24 @@ describe.skipIf(!available)('the System view in Chromium, against a live system'
     await expect.poll(() => letter.count(), STEP).toBe(0);
     await expect.poll(() => page.getByText('No dead letters.').isVisible(), STEP).toBe(true);
   });
+
+  it('charts the messages consumed over the last 15 minutes, one point a minute', async () => {
+    const chart = page.getByRole('img', { name: /^Jobs finished per minute/ });
+    const data = () =>
+      chart.evaluate(
+        (element) => (element as HTMLElement & { plot?: { data: number[][] } }).plot?.data,
+      );
+    // Four messages consumed while the consumer was paused and resumed, and one replayed.
+    await expect
+      .poll(
+        async () => Math.round(((await data())?.[2] ?? []).reduce((a, b) => a + b, 0) * 60),
+        STEP,
+      )
+      .toBe(5);
+    const [minutes = [], jobs = []] = (await data()) ?? [];
+    expect(minutes).toHaveLength(15);
+    expect(minutes[14]! - minutes[0]!).toBe(14 * 60);
+    expect(jobs.every((n) => n === 0)).toBe(true);
+    expect(await chart.locator('canvas').count()).toBe(1);
+  });
 });

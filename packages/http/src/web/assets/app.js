@@ -7,6 +7,7 @@ import { createJobsTable } from './jobs.js';
 import { createMessagesPanel } from './messages.js';
 import { createResultView } from './result.js';
 import { createSystemPanel } from './system.js';
+import { createThroughputChart } from './throughput.js';
 import { createUploadPanel } from './upload.js';
 
 const connection = byId('connection');
@@ -20,6 +21,7 @@ const resultView = createResultView();
 const jobs = createJobsTable({ onViewResult: (job) => void resultView.open(job) });
 const messages = createMessagesPanel();
 const system = createSystemPanel();
+const throughput = createThroughputChart();
 createUploadPanel({
   onUploaded(job) {
     jobs.upsert({ createdAt: new Date().toISOString(), ...job });
@@ -31,6 +33,7 @@ function reloadLists() {
   jobs.reload();
   messages.reload();
   system.reload();
+  throughput.reload();
 }
 
 const events = connectEvents({
@@ -39,6 +42,7 @@ const events = connectEvents({
     if (event.type.startsWith('job.')) jobs.handleEvent(event);
     else if (event.type.startsWith('message.')) messages.handleEvent(event);
     system.handleEvent(event);
+    throughput.handleEvent(event);
   },
   onState(state, retryInMs) {
     connection.dataset.state = state;
