@@ -59,6 +59,8 @@ export interface ServerConfig {
   readonly sweepIntervalMs: number;
   /** How long a worker's lease on a job lasts without renewal. */
   readonly jobLeaseMs: number;
+  /** Time between a worker's heartbeats; three missed ones and the API shows it lost. */
+  readonly workerHeartbeatMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -86,6 +88,7 @@ export const DEFAULTS = {
   RECONCILE_INTERVAL_MS: '60000',
   SWEEP_INTERVAL_MS: '600000',
   JOB_LEASE_MS: '30000',
+  WORKER_HEARTBEAT_MS: '5000',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -229,6 +232,7 @@ const EnvironmentSchema = z.object({
   RECONCILE_INTERVAL_MS: integer(DEFAULTS.RECONCILE_INTERVAL_MS, 100, 86_400_000),
   SWEEP_INTERVAL_MS: integer(DEFAULTS.SWEEP_INTERVAL_MS, 100, 86_400_000),
   JOB_LEASE_MS: integer(DEFAULTS.JOB_LEASE_MS, 300, 3_600_000),
+  WORKER_HEARTBEAT_MS: integer(DEFAULTS.WORKER_HEARTBEAT_MS, 100, 600_000),
   LOG_LEVEL: setting(DEFAULTS.LOG_LEVEL).pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: (issue) =>
@@ -294,6 +298,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     jobLeaseMs: e.JOB_LEASE_MS,
+    workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

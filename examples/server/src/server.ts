@@ -8,6 +8,7 @@ import {
   createJobWorker,
   createMessageConsumer,
   createSweeper,
+  createWorkerPresence,
   type MessageHandler,
   type MessageSchemaRegistry,
   topicNames,
@@ -23,7 +24,12 @@ export interface ServerExtensions {
   messageSchemas?: MessageSchemaRegistry;
   /** Work done for each consumed message before it is marked consumed. */
   messageHandler?: MessageHandler;
+  /** The version workers announce. @default the server's version */
+  version?: string;
 }
+
+/** The version workers announce unless told otherwise. */
+const SERVER_VERSION = '0.1.0';
 
 /** A started server. */
 export interface RunningServer {
@@ -121,9 +127,25 @@ export async function startServer(
       });
       await worker.start();
       await consumer.start();
+      const presence = createWorkerPresence({
+        transport,
+        topics,
+        concurrency: config.workerConcurrency,
+        heartbeatMs: config.workerHeartbeatMs,
+        version: extensions.version ?? SERVER_VERSION,
+        activity: () => ({
+          activeJobs: worker.running(),
+          jobs: worker.stats(),
+          messages: consumer.stats(),
+        }),
+        logger: logger.child({ component: 'presence' }),
+      });
+      await presence.start();
       closers.push(
         () => worker.close(),
         () => consumer.close(),
+        // After the work: the goodbye carries the final counts.
+        () => presence.close(),
       );
     }
     if (!transport.capabilities.distributed && mode !== 'all') {
@@ -138,6 +160,7 @@ export async function startServer(
         blobs,
         transport,
         topics,
+        deadLetters: stores.deadLetters,
         apiKey: config.apiKey,
         maxUploadBytes: config.maxUploadBytes,
         splitBytes: config.splitBytes,

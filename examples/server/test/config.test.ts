@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 60_000,
       sweepIntervalMs: 600_000,
       jobLeaseMs: 30_000,
+      workerHeartbeatMs: 5000,
       logLevel: 'info',
     });
   });

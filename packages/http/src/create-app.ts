@@ -4,11 +4,17 @@ import { createNodeWebSocket } from '@hono/node-ws';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import {
   type BlobStore,
+  createDeadLetterRecorder,
+  createDeadLetterService,
   createEventHub,
   createJobService,
+  createMemoryDeadLetterStore,
   createMessageService,
   createOutboxRelay,
   createReconciler,
+  createWorkerRegistry,
+  type DeadLetterRecorder,
+  type DeadLetterStore,
   type EventHub,
   ensureTopics,
   type JobStore,
@@ -19,6 +25,7 @@ import {
   type Reconciler,
   TOPICS,
   type TopicNames,
+  type WorkerRegistry,
 } from '@playtally/service';
 import { type Logger, silentLogger, type Transport } from '@playtally/transport';
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js';
@@ -33,7 +40,9 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerSystemRoutes } from './routes/system.js';
 import { validationHook } from './routes/validation-hook.js';
+import { queueFigures } from './system/queue-figures.js';
 import { createUploadLimiter } from './upload/upload-guard.js';
 import { createWebRoutes } from './web/index.js';
 
@@ -43,6 +52,11 @@ export interface CreateAppOptions {
   messages: MessageStore;
   blobs: BlobStore;
   transport: Transport;
+  /**
+   * Where the dead letters of the jobs and messages topics are recorded (`stores.deadLetters`
+   * of `@playtally/store-sql`). @default an in-memory store
+   */
+  deadLetters?: DeadLetterStore;
   /** Typed schemas per message type. @default none: any JSON object */
   messageSchemas?: MessageSchemaRegistry;
   /** When set, every `/v1` route requires it (`Authorization: Bearer` or `X-API-Key`). @default undefined */
@@ -117,9 +131,13 @@ export interface PlaytallyApp {
   /** The reconciler, unless disabled. */
   readonly reconciler: Reconciler | undefined;
   readonly metrics: ServiceMetrics;
+  /** The live registry of worker processes (`GET /v1/workers`). */
+  readonly workers: WorkerRegistry;
+  /** The consumer recording dead letters (`GET /v1/dead-letters`). */
+  readonly deadLetterRecorder: DeadLetterRecorder;
   /**
-   * Ensures the topics, subscribes to the events topic, and starts the outbox relay and the
-   * reconciler. Call before serving.
+   * Ensures the topics, subscribes to the events topic, and starts the outbox relay, the
+   * reconciler and the dead-letter recorder. Call before serving.
    */
   start(): Promise<void>;
   /**
@@ -168,7 +186,19 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     );
   }
   const relay = combineRelays([...relays.values()]);
-  const metrics = createServiceMetrics(options.jobs, { backlog: () => relay.refreshBacklog() });
+  const workers = createWorkerRegistry();
+  const deadLetters = options.deadLetters ?? createMemoryDeadLetterStore();
+  const deadLetterRecorder = createDeadLetterRecorder({
+    transport,
+    store: deadLetters,
+    topics,
+    logger: logger.child({ component: 'dead-letters' }),
+  });
+  const metrics = createServiceMetrics(
+    options.jobs,
+    { backlog: () => relay.refreshBacklog() },
+    workers,
+  );
   const reconciler =
     options.reconciler === false
       ? undefined
@@ -211,6 +241,15 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     hub,
     metrics,
     logger,
+    system: {
+      workers,
+      deadLetters: createDeadLetterService({
+        store: deadLetters,
+        transport,
+        logger: logger.child({ component: 'dead-letters' }),
+      }),
+      queues: () => queueFigures(transport, deadLetters, topics),
+    },
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
     maxEventBufferedBytes: options.maxEventBufferedBytes ?? 8 * 1024 * 1024,
@@ -233,10 +272,12 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
   registerEventRoutes(app, deps, upgradeWebSocket);
   registerHealthRoutes(app, deps);
   registerMetricsRoutes(app, deps);
+  registerSystemRoutes(app, deps);
   registerDocRoutes(app, options.version ?? '0.1.0');
   if (options.webPage !== false) app.route('/', createWebRoutes());
 
   let stopMetrics: (() => void) | undefined;
+  let stopWorkers: (() => void) | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -246,11 +287,15 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
     metrics,
     relay,
     reconciler,
+    workers,
+    deadLetterRecorder,
     start() {
       starting ??= (async () => {
         await ensureTopics(transport, topics);
         stopMetrics = metrics.follow(hub);
+        stopWorkers = workers.follow(hub);
         await hub.start();
+        await deadLetterRecorder.start();
         relay.start();
         reconciler?.start();
       })();
@@ -260,6 +305,8 @@ export function createApp(options: CreateAppOptions): PlaytallyApp {
       closing ??= (async () => {
         for (const client of wss.clients) client.close(1001, 'server shutting down');
         stopMetrics?.();
+        stopWorkers?.();
+        await deadLetterRecorder.close();
         await reconciler?.close();
         await relay.close();
         await hub.close();

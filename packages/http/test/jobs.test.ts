@@ -43,6 +43,16 @@ describe('POST /v1/jobs', () => {
     expect(result.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(result.headers.get('content-disposition')).toContain('filename="plays-totals.csv"');
     expect(await result.text()).toBe(CANONICAL_OUTPUT);
+
+    // One song, searched on the server: the header and that song's rows only.
+    const umbrella = await harness.request(`/v1/jobs/${body.id}/result?song=Umbrella`);
+    expect(umbrella.status).toBe(200);
+    expect(umbrella.headers.get('content-disposition')).toBeNull();
+    expect(await umbrella.text()).toBe(
+      'Song,Date,Total Number of Plays for Date\nUmbrella,2020-01-01,150\nUmbrella,2020-01-02,250\n',
+    );
+    const none = await harness.request(`/v1/jobs/${body.id}/result?song=Nobody`);
+    expect(await none.text()).toBe('Song,Date,Total Number of Plays for Date\n');
   });
 
   it('accepts a raw text/csv body, naming the job after ?filename', async () => {

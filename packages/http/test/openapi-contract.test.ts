@@ -1,3 +1,5 @@
+import { createWorkerPresence, GROUPS, TOPICS, type WorkerPresence } from '@playtally/service';
+import { createCloudEvent, deadLetterTopic } from '@playtally/transport';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +39,8 @@ const overlong = 'x'.repeat(101);
 let jobId = '';
 let failedJobId = '';
 let messageId = '';
+/** Two dead letters: one replayed, one discarded. */
+const deadLetterIds: string[] = [];
 
 /** Every operation, with each answer it documents that a request can provoke here. */
 const EXCHANGES: readonly Exchange[] = [
@@ -128,8 +132,18 @@ const EXCHANGES: readonly Exchange[] = [
   },
   {
     operation: 'getJobResult',
+    status: 200,
+    request: (h) => h.request(`/v1/jobs/${jobId}/result?song=Umbrella`, keyed()),
+  },
+  {
+    operation: 'getJobResult',
     status: 400,
     request: (h) => h.request(`/v1/jobs/${overlong}/result`, keyed()),
+  },
+  {
+    operation: 'getJobResult',
+    status: 400,
+    request: (h) => h.request(`/v1/jobs/${jobId}/result?song=`, keyed()),
   },
   { operation: 'getJobResult', status: 401, request: (h) => h.request(`/v1/jobs/${jobId}/result`) },
   {
@@ -264,6 +278,88 @@ const EXCHANGES: readonly Exchange[] = [
   { operation: 'getHealth', status: 200, request: (h) => h.request('/healthz') },
   { operation: 'getReadiness', status: 200, request: (h) => h.request('/readyz') },
   { operation: 'getMetrics', status: 200, request: (h) => h.request('/metrics') },
+  { operation: 'listWorkers', status: 200, request: (h) => h.request('/v1/workers', keyed()) },
+  { operation: 'listWorkers', status: 401, request: (h) => h.request('/v1/workers') },
+  { operation: 'listQueues', status: 200, request: (h) => h.request('/v1/queues', keyed()) },
+  { operation: 'listQueues', status: 401, request: (h) => h.request('/v1/queues') },
+  {
+    operation: 'listDeadLetters',
+    status: 200,
+    request: (h) => h.request('/v1/dead-letters?topic=playtally.messages&limit=1', keyed()),
+  },
+  {
+    operation: 'listDeadLetters',
+    status: 400,
+    request: (h) => h.request('/v1/dead-letters?group=consumers', keyed()),
+  },
+  { operation: 'listDeadLetters', status: 401, request: (h) => h.request('/v1/dead-letters') },
+  {
+    operation: 'getDeadLetter',
+    status: 200,
+    request: (h) => h.request(`/v1/dead-letters/${deadLetterIds[0]}`, keyed()),
+  },
+  {
+    operation: 'getDeadLetter',
+    status: 400,
+    request: (h) => h.request(`/v1/dead-letters/${overlong}`, keyed()),
+  },
+  {
+    operation: 'getDeadLetter',
+    status: 401,
+    request: (h) => h.request(`/v1/dead-letters/${deadLetterIds[0]}`),
+  },
+  {
+    operation: 'getDeadLetter',
+    status: 404,
+    request: (h) => h.request(`/v1/dead-letters/${missing}`, keyed()),
+  },
+  {
+    operation: 'replayDeadLetter',
+    status: 200,
+    request: (h) =>
+      h.request(`/v1/dead-letters/${deadLetterIds[0]}/replay`, keyed({ method: 'POST' })),
+  },
+  {
+    operation: 'replayDeadLetter',
+    status: 409,
+    request: (h) =>
+      h.request(`/v1/dead-letters/${deadLetterIds[0]}/replay`, keyed({ method: 'POST' })),
+  },
+  {
+    operation: 'replayDeadLetter',
+    status: 400,
+    request: (h) => h.request(`/v1/dead-letters/${overlong}/replay`, keyed({ method: 'POST' })),
+  },
+  {
+    operation: 'replayDeadLetter',
+    status: 401,
+    request: (h) => h.request(`/v1/dead-letters/${deadLetterIds[0]}/replay`, { method: 'POST' }),
+  },
+  {
+    operation: 'replayDeadLetter',
+    status: 404,
+    request: (h) => h.request(`/v1/dead-letters/${missing}/replay`, keyed({ method: 'POST' })),
+  },
+  {
+    operation: 'discardDeadLetter',
+    status: 204,
+    request: (h) => h.request(`/v1/dead-letters/${deadLetterIds[1]}`, keyed({ method: 'DELETE' })),
+  },
+  {
+    operation: 'discardDeadLetter',
+    status: 400,
+    request: (h) => h.request(`/v1/dead-letters/${overlong}`, keyed({ method: 'DELETE' })),
+  },
+  {
+    operation: 'discardDeadLetter',
+    status: 401,
+    request: (h) => h.request(`/v1/dead-letters/${deadLetterIds[1]}`, { method: 'DELETE' }),
+  },
+  {
+    operation: 'discardDeadLetter',
+    status: 404,
+    request: (h) => h.request(`/v1/dead-letters/${missing}`, keyed({ method: 'DELETE' })),
+  },
 ];
 
 /** Answers a real server gives but a unit harness cannot provoke, each with the reason. */
@@ -275,6 +371,9 @@ const NOT_PROVOKED: Readonly<Record<string, string>> = {
   'postMessage 503':
     'needs the database away or the outbox at its limit; covered by message-flow.test.ts and the fault tests',
   'postMessage 507': "needs the database's disk full; covered by store-errors.test.ts",
+  'listQueues 503': 'needs the broker away; Transport.inspect failures are covered per adapter',
+  'replayDeadLetter 503':
+    'needs the broker to refuse the publish; covered by dead-letters.test.ts in @playtally/service',
 };
 
 /** A form upload that sends its first bytes and then nothing (the idle timeout stops it). */
@@ -341,9 +440,51 @@ beforeAll(async () => {
   messageId = (
     (await (await harness.request('/v1/messages', json({ n: 1 }))).json()) as { id: string }
   ).id;
+  presence = createWorkerPresence({
+    transport: harness.options.transport,
+    concurrency: 2,
+    activity: () => ({
+      activeJobs: [],
+      jobs: { processed: 0, failed: 0 },
+      messages: { processed: 0, failed: 0 },
+    }),
+  });
+  await presence.start();
+  for (const n of [1, 2]) {
+    await harness.options.transport.publish(
+      deadLetterTopic(TOPICS.messages),
+      createCloudEvent({
+        type: 'message',
+        source: '/contract',
+        data: { n },
+        extensions: {
+          deadletterreason: 'refused by the contract test',
+          deadlettergroup: GROUPS.consumers,
+          deadletterattempts: '5',
+        },
+      }),
+    );
+  }
+  for (let tries = 0; (await listDeadLetters()).length < 2; tries += 1) {
+    if (tries > 200) throw new Error('the dead letters were never recorded');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  deadLetterIds.push(...(await listDeadLetters()));
 });
 
-afterAll(() => harness?.close());
+async function listDeadLetters(): Promise<string[]> {
+  const page = (await (await harness.request('/v1/dead-letters', keyed())).json()) as {
+    items: { id: string }[];
+  };
+  return page.items.map((item) => item.id);
+}
+
+let presence: WorkerPresence | undefined;
+
+afterAll(async () => {
+  await presence?.close();
+  await harness?.close();
+});
 
 describe('the API against its own OpenAPI document', () => {
   it.each(

@@ -148,6 +148,12 @@ describe('/openapi.json and /docs', () => {
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
+        'GET /v1/workers',
+        'GET /v1/queues',
+        'GET /v1/dead-letters',
+        'GET /v1/dead-letters/{id}',
+        'POST /v1/dead-letters/{id}/replay',
+        'DELETE /v1/dead-letters/{id}',
       ].sort(),
     );
     expect(document.components.schemas.Job?.properties?.status?.enum).toEqual([

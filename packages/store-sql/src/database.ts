@@ -87,6 +87,26 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/**
+ * The `dead_letters` table: events a consumer group gave up on. `event` is TEXT holding the
+ * original event's binary-mode attributes and base64 body as JSON.
+ */
+export interface DeadLettersTable {
+  id: string;
+  topic: string;
+  /** The consumer group (`group` is a reserved word in SQL). */
+  consumer_group: string | null;
+  reason: string;
+  attempts: number;
+  event_id: string;
+  event_type: string;
+  event: string;
+  /** `pending` or `replayed`. */
+  status: string;
+  dead_lettered_at: string;
+  replayed_at: string | null;
+}
+
 /** The schema `@playtally/store-sql` owns, for typed queries through {@link SqlStores.db}. */
 export interface Database {
   jobs: JobsTable;
@@ -94,4 +114,5 @@ export interface Database {
   messages: MessagesTable;
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;
+  dead_letters: DeadLettersTable;
 }

@@ -13,6 +13,7 @@ import type { Database } from './database.js';
 const ORDER_COLUMN = {
   jobs: 'created_at',
   messages: 'received_at',
+  dead_letters: 'dead_lettered_at',
 } as const satisfies Partial<Record<keyof Database, string>>;
 
 /** The tables listed newest first. */
@@ -21,7 +22,8 @@ type ListedTable = keyof typeof ORDER_COLUMN;
 /**
  * One page of `table`, newest first, by keyset: `(timestamp, id) < cursor`, ordered by both
  * descending, one row more than the limit to know whether a next page exists. The cursor is
- * opaque to clients and survives rows inserted meanwhile (they sort before it).
+ * opaque to clients and survives rows inserted meanwhile (they sort before it). `equals` keeps
+ * only rows whose columns hold the given values (e.g. one topic).
  */
 export async function listNewestFirst<T extends ListedTable, Item extends { id: string }>(
   db: Kysely<Database>,
@@ -29,6 +31,7 @@ export async function listNewestFirst<T extends ListedTable, Item extends { id: 
   request: PageRequest,
   toItem: (row: Selectable<Database[T]>) => Item,
   timestampOf: (item: Item) => string,
+  equals: Readonly<Record<string, string>> = {},
 ): Promise<Page<Item>> {
   const limit = resolvePageLimit(request.limit);
   const after = decodePageCursor(request.cursor);
@@ -39,6 +42,8 @@ export async function listNewestFirst<T extends ListedTable, Item extends { id: 
     .orderBy(at, 'desc')
     .orderBy(sql.ref('id'), 'desc')
     .limit(limit + 1);
+  for (const [column, value] of Object.entries(equals))
+    query = query.where(sql<boolean>`${sql.ref(column)} = ${value}`);
   if (after !== undefined)
     query = query.where(sql<boolean>`(${at}, id) < (${after.at}, ${after.id})`);
   const rows = (await query.execute()) as Selectable<Database[T]>[];

@@ -135,6 +135,37 @@ function migrations(postgres: boolean): Record<string, Migration> {
         }
       },
     },
+    '010-dead-letters': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('dead_letters')
+          .addColumn('id', key, (column) => column.primaryKey())
+          .addColumn('topic', 'text', (column) => column.notNull())
+          .addColumn('consumer_group', 'text')
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('event_id', 'text', (column) => column.notNull())
+          .addColumn('event_type', 'text', (column) => column.notNull())
+          .addColumn('event', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('dead_lettered_at', key, (column) => column.notNull())
+          .addColumn('replayed_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('dead_letters_newest_first')
+          .on('dead_letters')
+          .columns(['dead_lettered_at', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('dead_letters_topic_newest_first')
+          .on('dead_letters')
+          .columns(['topic', 'dead_lettered_at', 'id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('dead_letters').execute();
+      },
+    },
     '020-job-parts': {
       async up(db: Kysely<unknown>) {
         // A split job's part counts as JSON ({ total, done, running }); NULL when unsplit.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  describeDeadLetterStoreContract,
   describeJobStoreContract,
   describeMessageStoreContract,
   sampleNewJob,
@@ -57,6 +58,11 @@ describe.skipIf(!available)('postgres stores', () => {
     return stores.messages;
   });
 
+  describeDeadLetterStoreContract('postgres', async () => {
+    const stores = await createSqlStores({ url: (await freshSchema()).url });
+    return { store: stores.deadLetters, close: () => stores.close() };
+  });
+
   describe('createPostgresStores', () => {
     it('survives the server dropping a checked-out connection, and goes on', async () => {
       const { url } = await freshSchema();
@@ -90,6 +96,7 @@ describe.skipIf(!available)('postgres stores', () => {
       expect(applied.rows.map((row) => row.name).sort()).toEqual([
         '001-initial',
         '002-outbox-leases-idempotency',
+        '010-dead-letters',
         '020-job-parts',
       ]);
       for (const stores of opened) await stores.close();
@@ -104,6 +111,7 @@ describe.skipIf(!available)('postgres stores', () => {
         [schema],
       );
       expect(rows.map((row) => row.table_name)).toEqual([
+        'dead_letters',
         'idempotency_keys',
         'job_parts',
         'jobs',
@@ -125,6 +133,7 @@ describe.skipIf(!available)('postgres stores', () => {
       expect(rows).toEqual([
         { name: '001-initial' },
         { name: '002-outbox-leases-idempotency' },
+        { name: '010-dead-letters' },
         { name: '020-job-parts' },
       ]);
       const job = await starting[0]!.jobs.create(sampleNewJob());

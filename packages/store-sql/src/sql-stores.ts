@@ -1,4 +1,5 @@
 import {
+  type DeadLetterStore,
   type JobStore,
   type MessageStore,
   type OutboxStore,
@@ -8,6 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import { connectionFailure } from './connection-failure.js';
 import type { Database } from './database.js';
 import { migrateDatabase } from './migrations.js';
+import { createSqlDeadLetterStore } from './sql-dead-letter-store.js';
 import { createSqlJobStore } from './sql-job-store.js';
 import { createSqlMessageStore } from './sql-message-store.js';
 import { createSqlOutboxStore } from './sql-outbox-store.js';
@@ -34,6 +36,8 @@ export interface SqlStores {
   readonly messages: MessageStore;
   /** The outbox both stores write to (also `jobs.outbox` and `messages.outbox`). */
   readonly outbox: OutboxStore;
+  /** Dead letters the service recorded; it closes with the database. */
+  readonly deadLetters: DeadLetterStore;
   /** The Kysely instance, for typed queries of your own against {@link Database}. */
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialectName;
@@ -114,10 +118,17 @@ export async function openSqlStores(
     release,
   });
 
+  const deadLetters = createSqlDeadLetterStore({
+    db,
+    label: `${dialect} dead-letter store at ${location}`,
+    assertOpen: () => state.assertOpen(),
+  });
+
   return {
     jobs,
     messages,
     outbox,
+    deadLetters,
     db,
     dialect,
     ping: () =>

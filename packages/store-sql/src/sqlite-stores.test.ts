@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  describeDeadLetterStoreContract,
   describeJobStoreContract,
   describeMessageStoreContract,
   sampleNewJob,
@@ -37,6 +38,11 @@ describeMessageStoreContract('sqlite', async () => {
   return stores.messages;
 });
 
+describeDeadLetterStoreContract('sqlite', async () => {
+  const stores = await createSqliteStores({ filename: await temporaryFile() });
+  return { store: stores.deadLetters, close: () => stores.close() };
+});
+
 describeJobStoreContract('sqlite :memory:', async ({ now }) => {
   const stores = await createSqliteStores({ filename: ':memory:', now });
   await stores.messages.close();
@@ -68,6 +74,7 @@ describe('createSqliteStores', () => {
     expect(rows.map((row) => row.name).sort()).toEqual([
       '001-initial',
       '002-outbox-leases-idempotency',
+      '010-dead-letters',
       '020-job-parts',
     ]);
     await reopened.close();

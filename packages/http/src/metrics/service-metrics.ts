@@ -4,6 +4,7 @@ import {
   isMessageEvent,
   type JobStatus,
   type JobStore,
+  type WorkerRegistry,
 } from '@playtally/service';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -37,10 +38,15 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
  * latency (requested → started, from `job.started` events), processed bytes, finished jobs and
  * messages (from events), HTTP request durations, connected WebSocket clients, the outbox
  * backlog (read at scrape time), events the relay published, and jobs and messages the
- * reconciler republished. Event-fed metrics count what this instance saw on the events topic,
+ * reconciler republished, and worker processes by status with their active jobs and
+ * concurrency (from the worker registry, at scrape time). Event-fed metrics count what this instance saw on the events topic,
  * which is every event.
  */
-export function createServiceMetrics(jobs: JobStore, outbox?: OutboxMetricsSource): ServiceMetrics {
+export function createServiceMetrics(
+  jobs: JobStore,
+  outbox?: OutboxMetricsSource,
+  workers?: WorkerRegistry,
+): ServiceMetrics {
   const registry = new Registry();
   const registers = [registry];
   let clients = 0;
@@ -101,6 +107,48 @@ export function createServiceMetrics(jobs: JobStore, outbox?: OutboxMetricsSourc
       registers,
       async collect() {
         this.set(await outbox.backlog());
+      },
+    });
+  }
+  if (workers !== undefined) {
+    new Gauge({
+      name: 'playtally_workers',
+      help: 'Worker processes this instance knows, by status (alive, lost).',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        const listed = workers.list();
+        for (const status of ['alive', 'lost'] as const)
+          this.set({ status }, listed.filter((worker) => worker.status === status).length);
+      },
+    });
+    new Gauge({
+      name: 'playtally_worker_active_jobs',
+      help: 'Jobs running on alive workers (at risk on lost ones), by worker status.',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        const listed = workers.list();
+        for (const status of ['alive', 'lost'] as const)
+          this.set(
+            { status },
+            listed
+              .filter((worker) => worker.status === status)
+              .reduce((sum, worker) => sum + worker.activeJobs.length, 0),
+          );
+      },
+    });
+    new Gauge({
+      name: 'playtally_worker_concurrency',
+      help: 'Jobs alive workers can run at once, together.',
+      registers,
+      collect() {
+        this.set(
+          workers
+            .list()
+            .filter((worker) => worker.status === 'alive')
+            .reduce((sum, worker) => sum + worker.concurrency, 0),
+        );
       },
     });
   }

@@ -1,6 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { EventHub, JobService, MessageService } from '@playtally/service';
-import type { Logger } from '@playtally/transport';
+import type {
+  DeadLetterService,
+  EventHub,
+  JobService,
+  MessageService,
+  WorkerRegistry,
+} from '@playtally/service';
+import type { Logger, QueueStats } from '@playtally/transport';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { UploadLimiter } from '../upload/upload-guard.js';
 
@@ -22,6 +28,12 @@ export interface RouteDeps {
   readonly uploads: UploadLimiter;
   /** An upload sending nothing for this long is stopped. */
   readonly uploadIdleTimeoutMs: number;
+  /** The operator's view: workers, queues, dead letters. */
+  readonly system: {
+    readonly workers: WorkerRegistry;
+    readonly deadLetters: DeadLetterService;
+    queues(): Promise<QueueStats[]>;
+  };
   /** Named readiness checks run by `/readyz`. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
 }

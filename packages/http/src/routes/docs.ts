@@ -72,6 +72,7 @@ export function registerDocRoutes(app: ApiApp, version: string): void {
       { name: 'messages', description: 'JSON messages' },
       { name: 'events', description: 'Live events' },
       { name: 'operations', description: 'Health and metrics' },
+      { name: 'system', description: "Workers, queues and dead letters: the operator's view" },
     ],
   });
   app.get('/docs', (c) => c.html(DOCS_PAGE));

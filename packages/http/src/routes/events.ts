@@ -13,9 +13,9 @@ const eventsRoute = createRoute({
   operationId: 'openEventStream',
   security: V1_READ_SECURITY,
   tags: ['events'],
-  summary: 'WebSocket of live CloudEvents (job.* and message.*), JSON in structured mode',
+  summary: 'WebSocket of live CloudEvents (job.*, message.*, worker.*), JSON in structured mode',
   description:
-    'Every event of every API instance and worker: job.queued, job.started, job.progress, job.completed, job.failed, job.cancelled, message.received, message.consumed. With an API key set, browsers pass it as `?apiKey=`.',
+    'Every event of every API instance and worker: job.queued, job.started, job.progress, job.completed, job.failed, job.cancelled, message.received, message.consumed, and worker.started, worker.heartbeat, worker.stopped from worker processes, and deadletter.recorded. With an API key set, browsers pass it as `?apiKey=`.',
   request: {
     query: z.object({
       types: z.string().optional().openapi({

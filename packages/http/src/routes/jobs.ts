@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
-import { type InvalidRowPolicy, PlaytallyError } from '@playtally/service';
+import { type InvalidRowPolicy, PlaytallyError, songRows } from '@playtally/service';
 import type { Context } from 'hono';
 import { errorResponse } from '../schemas/error.js';
 import {
@@ -99,8 +99,22 @@ const resultRoute = createRoute({
   operationId: 'getJobResult',
   security: V1_READ_SECURITY,
   tags: ['jobs'],
-  summary: 'Download the output CSV of a succeeded job (streamed)',
-  request: { params: JobIdParamsSchema },
+  summary: 'Download the output CSV of a succeeded job (streamed), or one song of it',
+  description:
+    "With `?song=`, only that song's rows (and the header) are streamed, shown inline: the result is sorted by song, so the server reads it only up to that song.",
+  request: {
+    params: JobIdParamsSchema,
+    query: z.object({
+      song: z.string().min(1).max(1000).optional().openapi({
+        description: 'Only the rows of this song (compared trimmed, exactly).',
+        example: 'Umbrella',
+      }),
+      apiKey: z
+        .string()
+        .optional()
+        .openapi({ description: 'The API key, for clients that cannot send a header.' }),
+    }),
+  },
   responses: {
     200: {
       description: 'Song,Date,Total Number of Plays for Date — one row per song and day.',
@@ -154,6 +168,14 @@ export function registerJobRoutes(app: ApiApp, deps: RouteDeps): void {
 
   app.openapi(resultRoute, async (c) => {
     const { job, size, stream } = await deps.jobs.openResult(c.req.valid('param').id);
+    const { song } = c.req.valid('query');
+    if (song !== undefined) {
+      return c.body(Readable.toWeb(songRows(stream, song)) as ReadableStream<Uint8Array>, 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'private, max-age=0',
+      });
+    }
     return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Length': String(size),

@@ -34,6 +34,19 @@ describe('the web routes', () => {
     expect(await css.text()).toContain('@media (max-width');
   });
 
+  it('serve uPlot (the charts) from this server, and nothing else of its package', async () => {
+    const js = await web.request('/assets/vendor/uPlot.esm.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await js.text()).toContain('export { uPlot as default }');
+    const css = await web.request('/assets/vendor/uPlot.min.css');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-security-policy')).toContain("default-src 'none'");
+    for (const path of ['/assets/vendor/package.json', '/assets/vendor/uPlot.cjs.js']) {
+      expect((await web.request(path)).status, path).toBe(404);
+    }
+  });
+
   it('answer 304 when the browser already holds the current version', async () => {
     const first = await web.request('/assets/app.js');
     const etag = first.headers.get('etag');

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
@@ -30,6 +32,10 @@ const pageSecurity = secureHeaders({
   crossOriginEmbedderPolicy: false,
 });
 
+/** uPlot's build (`dist/`), served at `/assets/vendor/`: the page's charts, from its own server. */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
+const VENDOR_FILES = new Set(['/assets/vendor/uPlot.esm.js', '/assets/vendor/uPlot.min.css']);
+
 const notFound = { error: { code: 'NOT_FOUND', message: 'no such page asset', details: null } };
 
 /**
@@ -59,6 +65,15 @@ export function createWebRoutes(): Hono {
   const page = serveStatic({ root: WEB_ASSET_DIR, path: 'index.html' });
   web.get('/', page);
   web.get('/index.html', page);
+  web.get(
+    '/assets/vendor/*',
+    async (c, next) => (VENDOR_FILES.has(c.req.path) ? next() : c.json(notFound, 404)),
+    serveStatic({
+      root: UPLOT_DIR,
+      rewriteRequestPath: (path) => path.slice('/assets/vendor'.length),
+    }),
+    (c) => c.json(notFound, 404),
+  );
   web.get(
     '/assets/*',
     serveStatic({

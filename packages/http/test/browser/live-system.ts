@@ -14,6 +14,9 @@ import {
   createMemoryJobStore,
   createMemoryMessageStore,
   createMessageConsumer,
+  createWorkerPresence,
+  type MessageConsumer,
+  UnrecoverableError,
 } from '@playtally/service';
 import { createMemoryTransport } from '@playtally/transport';
 import { createApp } from '../../src/index.js';
@@ -34,6 +37,11 @@ export interface LiveSystem {
    * job runs long enough to report progress along the way or to be cancelled.
    */
   slowReads(delayMs: number): void;
+  /** While `true`, the message consumer refuses messages with `"refuse": true` (dead-lettered at once). */
+  refuseMessages(refuse: boolean): void;
+  /** Stops the message consumer (messages pile up in the queue) until {@link resumeConsumer}. */
+  pauseConsumer(): Promise<void>;
+  resumeConsumer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,8 +87,33 @@ export async function startLiveSystem(options: LiveSystemOptions = {}): Promise<
   await api.start();
   const worker = createJobWorker({ jobs, blobs, transport, tempDir: dir });
   await worker.start();
-  const consumer = createMessageConsumer({ messages, transport });
-  await consumer.start();
+  const startConsumer = async () => {
+    const started = createMessageConsumer({
+      messages,
+      transport,
+      handler: async (message) => {
+        if (refusingMessages && message.data.refuse === true)
+          throw new UnrecoverableError('refused: this message asks to be refused');
+      },
+    });
+    await started.start();
+    return started;
+  };
+  let refusingMessages = false;
+  let consumer: MessageConsumer | undefined = await startConsumer();
+  // The worker announces itself, so the page's System view has one to show.
+  const presence = createWorkerPresence({
+    transport,
+    concurrency: 2,
+    heartbeatMs: 500,
+    version: '0.1.0',
+    activity: () => ({
+      activeJobs: worker.running(),
+      jobs: worker.stats(),
+      messages: consumer?.stats() ?? { processed: 0, failed: 0 },
+    }),
+  });
+  await presence.start();
 
   const server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
   if (!server.listening) await once(server, 'listening');
@@ -118,6 +151,16 @@ export async function startLiveSystem(options: LiveSystemOptions = {}): Promise<
     slowReads(delayMs) {
       slowDelayMs = delayMs;
     },
+    refuseMessages(refuse) {
+      refusingMessages = refuse;
+    },
+    async pauseConsumer() {
+      await consumer?.close();
+      consumer = undefined;
+    },
+    async resumeConsumer() {
+      consumer ??= await startConsumer();
+    },
     dropEvents() {
       for (const socket of upgraded) socket.destroy();
     },
@@ -126,8 +169,9 @@ export async function startLiveSystem(options: LiveSystemOptions = {}): Promise<
       await api.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await presence.close();
       await worker.close();
-      await consumer.close();
+      await consumer?.close();
       await transport.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,3 +1,4 @@
+export type * from './dead-letter.js';
 export * from './job.js';
 export * from './job-part.js';
 export type * from './message.js';

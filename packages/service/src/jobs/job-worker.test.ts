@@ -206,6 +206,19 @@ describe('the job worker', () => {
     expect(await resultText(done)).toBe(CANONICAL_OUTPUT);
   });
 
+  it('counts its runs and their failures: a success, bad input, a retried failure', async () => {
+    const worker = await startWorker({ blobs: flakyReads(blobs, 1) });
+    expect(worker.stats()).toEqual({ processed: 0, failed: 0 });
+    const retried = await service.submit({ source: bytes(CANONICAL_INPUT) });
+    await waitFor(retried.id, ['succeeded']);
+    // The first run failed on the flaky read and was retried; the second succeeded.
+    await expect.poll(() => worker.stats()).toEqual({ processed: 2, failed: 1 });
+    const bad = await service.submit({ source: bytes('Song,Date,Number of Plays\nA,x,1\n') });
+    await waitFor(bad.id, ['failed']);
+    await expect.poll(() => worker.stats()).toEqual({ processed: 3, failed: 2 });
+    expect(worker.running()).toEqual([]);
+  });
+
   it('fails a job whose infrastructure errors outlast maxAttempts', async () => {
     await startWorker({ blobs: flakyReads(blobs, 100), maxAttempts: 2 });
     const job = await service.submit({ source: bytes(CANONICAL_INPUT) });

@@ -19,6 +19,7 @@ import type { JobStore } from '../ports/job-store.js';
 import { createSpillFolder } from '../sweepers/spill-folder.js';
 import { createWorker, type WorkerJob } from '../worker/create-worker.js';
 import type { DatabaseGate } from '../worker/database-gate.js';
+import type { RunCounts } from '../workers/worker-status.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
 import { createSplitRuns } from './split-runs.js';
@@ -69,6 +70,8 @@ export interface JobWorker {
   close(): Promise<void>;
   /** Ids of the jobs running now. */
   running(): readonly string[];
+  /** Runs this worker finished since it was created, and how many of them failed. */
+  stats(): RunCounts;
 }
 
 /** Engine errors that mean the input is bad: retrying cannot help, so the job fails. */
@@ -121,6 +124,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let cancellations: Subscription | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  const counts = { processed: 0, failed: 0 };
+  /** Jobs whose run recorded a failure (they then finish without throwing). */
+  const failedRuns = new Set<string>();
 
   const stored = <T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
     options.gate === undefined ? operation() : options.gate.run(operation, signal);
@@ -155,6 +161,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       ),
     );
     if (!failed) return;
+    failedRuns.add(job.id);
     log.warn({ code, reason: message }, 'job failed');
     await publish(EVENT_TYPES.jobFailed, failed, log);
     await blobs.delete(job.inputKey).catch(() => {});
@@ -371,7 +378,20 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
   };
 
-  const worker = createWorker<JobRequestedData>(topics.jobs, processJob, {
+  const countedJob = async (task: WorkerJob<JobRequestedData>): Promise<void> => {
+    let threw = false;
+    try {
+      await processJob(task);
+    } catch (error) {
+      threw = true;
+      throw error;
+    } finally {
+      counts.processed += 1;
+      if (failedRuns.delete(task.data.jobId) || threw) counts.failed += 1;
+    }
+  };
+
+  const worker = createWorker<JobRequestedData>(topics.jobs, countedJob, {
     transport,
     group: GROUPS.workers,
     concurrency,
@@ -412,6 +432,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     },
 
     running: () => worker.running(),
+
+    stats: () => ({ ...counts }),
   };
 }
 

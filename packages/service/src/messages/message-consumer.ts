@@ -6,6 +6,7 @@ import { createMessageEvent, EVENT_TYPES } from '../events/events.js';
 import { ensureTopics, GROUPS, TOPICS, type TopicNames, WORKER_SOURCE } from '../events/topics.js';
 import type { ConsumedMark, MarkedMessage, MessageStore } from '../ports/message-store.js';
 import type { DatabaseGate } from '../worker/database-gate.js';
+import type { RunCounts } from '../workers/worker-status.js';
 import { createTickBatcher } from './tick-batcher.js';
 
 /**
@@ -47,6 +48,8 @@ export interface MessageConsumer {
   start(): Promise<void>;
   /** Stops consuming, letting in-flight messages finish. Idempotent. */
   close(): Promise<void>;
+  /** Deliveries handled since it was created, and how many of them failed (will be retried or dead-lettered). */
+  stats(): RunCounts;
 }
 
 /**
@@ -68,6 +71,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   let subscription: Subscription | undefined;
   let started = false;
   let closing: Promise<void> | undefined;
+  const counts = { processed: 0, failed: 0 };
 
   const stored = <T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> =>
     options.gate === undefined ? operation() : options.gate.run(operation, signal);
@@ -116,7 +120,17 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       if (started) return;
       started = true;
       await ensureTopics(transport, topics);
-      subscription = await transport.subscribe(topics.messages, handle, {
+      const counted = async (event: CloudEvent, context: DeliveryContext): Promise<void> => {
+        try {
+          await handle(event, context);
+        } catch (error) {
+          counts.failed += 1;
+          throw error;
+        } finally {
+          counts.processed += 1;
+        }
+      };
+      subscription = await transport.subscribe(topics.messages, counted, {
         group: GROUPS.consumers,
         concurrency: options.concurrency ?? (handler ? 4 : 64),
         maxAttempts: options.maxAttempts ?? 5,
@@ -129,6 +143,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       })();
       return closing;
     },
+    stats: () => ({ ...counts }),
   };
 }
 

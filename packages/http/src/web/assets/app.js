@@ -5,6 +5,9 @@ import { connectEvents } from './connection.js';
 import { byId } from './dom.js';
 import { createJobsTable } from './jobs.js';
 import { createMessagesPanel } from './messages.js';
+import { createResultView } from './result.js';
+import { createSystemPanel } from './system.js';
+import { createThroughputChart } from './throughput.js';
 import { createUploadPanel } from './upload.js';
 
 const connection = byId('connection');
@@ -14,8 +17,11 @@ const keyForm = /** @type {HTMLFormElement} */ (byId('api-key-form'));
 const keyInput = /** @type {HTMLInputElement} */ (byId('api-key'));
 const keyReason = byId('api-key-reason');
 
-const jobs = createJobsTable();
+const resultView = createResultView();
+const jobs = createJobsTable({ onViewResult: (job) => void resultView.open(job) });
 const messages = createMessagesPanel();
+const system = createSystemPanel();
+const throughput = createThroughputChart();
 createUploadPanel({
   onUploaded(job) {
     jobs.upsert({ createdAt: new Date().toISOString(), ...job });
@@ -26,6 +32,8 @@ createUploadPanel({
 function reloadLists() {
   jobs.reload();
   messages.reload();
+  system.reload();
+  throughput.reload();
 }
 
 const events = connectEvents({
@@ -33,6 +41,8 @@ const events = connectEvents({
   onEvent(event) {
     if (event.type.startsWith('job.')) jobs.handleEvent(event);
     else if (event.type.startsWith('message.')) messages.handleEvent(event);
+    system.handleEvent(event);
+    throughput.handleEvent(event);
   },
   onState(state, retryInMs) {
     connection.dataset.state = state;

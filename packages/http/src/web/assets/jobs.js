@@ -106,7 +106,7 @@ function resultFilename(filename) {
 
 /**
  * Wires the jobs table of the page.
- * @param {{ onUnexpectedError?: (error: unknown) => void }} [options]
+ * @param {{ onUnexpectedError?: (error: unknown) => void, onViewResult?: (job: Job) => void }} [options]
  */
 export function createJobsTable(options = {}) {
   const body = byId('jobs-body');
@@ -168,6 +168,22 @@ export function createJobsTable(options = {}) {
           'Download',
         ),
       );
+      const view = options.onViewResult;
+      if (view) {
+        actions.push(
+          ' ',
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small secondary',
+              'aria-label': `View result of ${name}`,
+              onclick: () => view(job),
+            },
+            'View',
+          ),
+        );
+      }
     } else if (!FINAL.has(job.status)) {
       actions.push(
         h(
