@@ -241,6 +241,14 @@ describe('redelivery (delivery is at least once)', () => {
         }
         return store.markConsumed(id, at, fallback);
       },
+      // The consumer marks the messages of one turn together.
+      async markConsumedMany(marks) {
+        if (failures === 0) {
+          failures += 1;
+          throw new Error('database went away');
+        }
+        return store.markConsumedMany(marks);
+      },
     };
     const system = await startSystem({ messages: flaky });
     const stored = await postAccepted(
