@@ -8,7 +8,7 @@ import {
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DeadLettersTable } from './database.js';
 import { listNewestFirst } from './keyset-page.js';
-import { type StoreAccess, storeOperation } from './store-errors.js';
+import { storeRunner } from './store-errors.js';
 
 /** What {@link createSqlDeadLetterStore} needs from the code that owns the database. */
 export interface SqlDeadLetterStoreContext {
@@ -43,16 +43,7 @@ function deadLetterFromRow(row: Selectable<DeadLettersTable>): DeadLetter {
  */
 export function createSqlDeadLetterStore(context: SqlDeadLetterStoreContext): DeadLetterStore {
   const { db, label, assertOpen } = context;
-  const run = <T>(operation: string, action: () => Promise<T>, access: StoreAccess = 'read') =>
-    storeOperation(
-      label,
-      operation,
-      async () => {
-        assertOpen();
-        return action();
-      },
-      access,
-    );
+  const run = storeRunner(label, assertOpen);
   const read = (id: string) =>
     db.selectFrom('dead_letters').selectAll().where('id', '=', id).executeTakeFirst();
 

@@ -21,7 +21,7 @@ import {
   partPatchRow,
   patchRow,
 } from './row-mapping.js';
-import { createClosedFlag, type StoreAccess, storeOperation } from './store-errors.js';
+import { createClosedFlag, storeRunner } from './store-errors.js';
 
 /** What {@link createSqlJobStore} needs from the code that owns the database. */
 export interface SqlJobStoreContext {
@@ -52,16 +52,7 @@ const leaseFromRow = (row: Selectable<JobsTable>): JobLease => ({
 export function createSqlJobStore(context: SqlJobStoreContext): JobStore {
   const { db, label, now, release, outbox } = context;
   const state = createClosedFlag(label);
-  const run = <T>(operation: string, action: () => Promise<T>, access: StoreAccess = 'read') =>
-    storeOperation(
-      label,
-      operation,
-      async () => {
-        state.assertOpen();
-        return action();
-      },
-      access,
-    );
+  const run = storeRunner(label, () => state.assertOpen());
   const staleJobs = (query: StaleJobQuery) =>
     db
       .selectFrom('jobs')

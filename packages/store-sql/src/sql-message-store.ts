@@ -20,7 +20,7 @@ import {
   insertOutboxRows,
 } from './outbox-rows.js';
 import { messageFromRow, messageRow } from './row-mapping.js';
-import { createClosedFlag, type StoreAccess, storeOperation } from './store-errors.js';
+import { createClosedFlag, storeRunner } from './store-errors.js';
 
 /** What {@link createSqlMessageStore} needs from the code that owns the database. */
 export interface SqlMessageStoreContext {
@@ -45,16 +45,7 @@ export interface SqlMessageStoreContext {
 export function createSqlMessageStore(context: SqlMessageStoreContext): MessageStore {
   const { db, label, release, now, outbox } = context;
   const state = createClosedFlag(label);
-  const run = <T>(operation: string, action: () => Promise<T>, access: StoreAccess = 'read') =>
-    storeOperation(
-      label,
-      operation,
-      async () => {
-        state.assertOpen();
-        return action();
-      },
-      access,
-    );
+  const run = storeRunner(label, () => state.assertOpen());
 
   const insertIfAbsent = async (trx: Executor, message: NewMessage, consumedAt: string | null) =>
     trx

@@ -2,7 +2,7 @@ import type { ClaimOutboxOptions, OutboxStore } from '@playtally/service';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { outboxEntryFromRow } from './outbox-rows.js';
-import { storeOperation } from './store-errors.js';
+import { storeRunner } from './store-errors.js';
 
 /** What {@link createSqlOutboxStore} needs from the code that owns the database. */
 export interface SqlOutboxStoreContext {
@@ -23,16 +23,7 @@ export interface SqlOutboxStoreContext {
  */
 export function createSqlOutboxStore(context: SqlOutboxStoreContext): OutboxStore {
   const { db, label, now, skipLocked, assertOpen } = context;
-  const run = <T>(operation: string, action: () => Promise<T>, access: 'read' | 'write') =>
-    storeOperation(
-      label,
-      operation,
-      async () => {
-        assertOpen();
-        return action();
-      },
-      access,
-    );
+  const run = storeRunner(label, assertOpen);
 
   return {
     claim: ({ limit, leaseMs }: ClaimOutboxOptions) =>

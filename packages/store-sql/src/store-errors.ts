@@ -56,6 +56,23 @@ function classify(error: unknown): FailureKind {
 const RETRY_DELAYS_MS = [100, 400, 1200];
 
 /**
+ * A store's runner: each operation first checks the store is still open, then runs as a
+ * {@link storeOperation} (retried where that is safe). Reads by default.
+ */
+export function storeRunner(label: string, assertOpen: () => void) {
+  return <T>(operation: string, action: () => Promise<T>, access: StoreAccess = 'read') =>
+    storeOperation(
+      label,
+      operation,
+      async () => {
+        assertOpen();
+        return action();
+      },
+      access,
+    );
+}
+
+/**
  * Runs one store operation. Transient failures (connection refused or lost, server shutting
  * down, `SQLITE_BUSY`) are retried with backoff where `access` makes that safe; what remains is
  * turned into a typed error whose message names the store and the operation (for the log;
