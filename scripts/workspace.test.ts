@@ -47,4 +47,21 @@ describe('the workspace', () => {
       expect(files, manifest).toContain('LICENSE');
     }
   });
+
+  it('has no key twice in any package.json (a merge can leave one, and JSON.parse hides it)', async () => {
+    const { stdout } = await run('git', ['ls-files', 'package.json', '*/package.json'], {
+      cwd: root,
+    });
+    const manifests = stdout.split('\n').filter(Boolean);
+    expect(manifests.length).toBeGreaterThan(5);
+    for (const manifest of manifests) {
+      const text = await read(manifest);
+      // The keys of each innermost object (dependencies, scripts, exports' conditions …), from the text.
+      for (const object of text.match(/\{[^{}]*\}/g) ?? []) {
+        const keys = [...object.matchAll(/^\s*"([^"]+)":/gm)].map((match) => match[1]);
+        const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
+        expect(repeated, `${manifest}: ${object.slice(0, 60)}`).toEqual([]);
+      }
+    }
+  });
 });
