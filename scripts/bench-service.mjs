@@ -13,7 +13,8 @@
 //      consumed in the database afterwards; the server's RSS before and after; publish →
 //      WebSocket delivery latency of message.received, at rest and under that load; then 1,000
 //      WebSocket clients at half the measured rate: does every client get every event, and how
-//      late.
+//      late. Then the same load on RabbitMQ + PostgreSQL (API and worker processes), counted in
+//      PostgreSQL (skipped with --skip-amqp or when no broker answers on 127.0.0.1:5672).
 //
 // Options: --rows N (default 10000000), --duration S (load seconds, default 20, or the
 //          BENCH_DURATION environment variable for quick runs), --connections N (default 64),
@@ -36,6 +37,7 @@ import { measureFanOut } from './bench-service/fan-out.mjs';
 import { ensureBuilt, findBenchFile, ROOT } from './bench-service/inputs.mjs';
 import { fileDigest, runJob } from './bench-service/jobs.mjs';
 import { measureDelivery, runAutocannon } from './bench-service/messages.mjs';
+import { measureBrokerMessages } from './bench-service/messages-broker.mjs';
 import { rssBytes, startReference, waitConsumed } from './bench-service/reference.mjs';
 import { benchBucket } from './bench-service/s3.mjs';
 import { startSplitSystem } from './bench-service/split-scaling.mjs';
@@ -479,6 +481,38 @@ try {
         running.splice(running.indexOf(process), 1);
         await process.stop();
       }
+    }
+    if (!args['skip-amqp'] && (await tcpOpen('127.0.0.1', 5672))) {
+      const amqpUrl = args['amqp-url'];
+      const { load, counts } = await measureBrokerMessages({
+        work,
+        amqpUrl,
+        duration,
+        connections,
+        running,
+        removals,
+      });
+      const countsOk = counts.stored >= load.ok && counts.consumed === counts.stored;
+      if (!countsOk) process.exitCode = 1;
+      report.push(() =>
+        printTable(
+          `POST /v1/messages on RabbitMQ + PostgreSQL (API and worker processes), autocannon ${connections} connections × ${duration} s; target ≥ 3,000/s, p99 ≤ 80 ms`,
+          ['requests/s', 'p50', 'p99', '2xx', '503', 'other errors', 'stored', 'consumed', 'check'],
+          [
+            [
+              load.requestsPerSecond.toFixed(0),
+              `${load.p50} ms`,
+              `${load.p99} ms`,
+              String(load.ok),
+              String(load.rejected),
+              String(load.errors - load.rejected),
+              String(counts.stored),
+              String(counts.consumed),
+              countsOk ? 'ok' : 'MISMATCH',
+            ],
+          ],
+        ),
+      );
     }
   }
 
