@@ -246,6 +246,38 @@ function isCatalogRace(error: unknown): boolean {
 /** The advisory lock key of playtally's migrations in the connection's current schema. */
 const LOCK_KEY = sql`hashtext('playtally.migrations:' || current_schema())`;
 
+/**
+ * `db` whose introspection sees only `schema`: Kysely's migrator reads the catalog only to learn
+ * whether its own tables exist, and its PostgreSQL introspector reads every schema of the
+ * database, so a schema dropped by someone else during that read fails the migration
+ * (`3F000`, or a relation gone by OID). Everything else is `db` itself.
+ */
+function withSchemaIntrospection(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection = {
+    async getSchemas() {
+      return [{ name: schema }];
+    },
+    async getTables() {
+      const { rows } = await sql<{ name: string; view: boolean }>`
+        select c.relname as name, c.relkind = 'v' as view
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
+      return rows.map((row) => ({ name: row.name, isView: row.view, schema, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      // Kysely's methods use private fields: call them on the instance, not on the proxy.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 async function migrateOn(db: Kysely<Database>, postgres: boolean): Promise<readonly string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(postgres) };
   // Without a schema, Kysely looks for its bookkeeping tables in every schema of the database:
@@ -254,7 +286,7 @@ async function migrateOn(db: Kysely<Database>, postgres: boolean): Promise<reado
     ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
     : undefined;
   const migrator = new Migrator({
-    db,
+    db: schema === undefined ? db : withSchemaIntrospection(db, schema),
     provider,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
