@@ -235,18 +235,14 @@ export function createJobService(options: JobServiceOptions): JobService {
           startedAt: null,
           finishedAt: null,
         };
-        // Claimed ahead, so this process's relay publishes them at once after the commit.
-        outbox.push(
-          ...claimAhead([
-            ...(parts.length === 0
-              ? [jobRequestedEvent(queued, topics)]
-              : parts.map((_, index) => jobPartRequestedEvent(queued, index, topics))),
-            apiJobEvent(EVENT_TYPES.jobQueued, queued, topics),
-          ]),
-        );
         try {
           job = await jobs.create(newJob, {
-            outbox,
+            outbox: [
+              ...(parts.length === 0
+                ? [jobRequestedEvent(queued, topics)]
+                : parts.map((_, index) => jobPartRequestedEvent(queued, index, topics))),
+              apiJobEvent(EVENT_TYPES.jobQueued, queued, topics),
+            ],
             ...(key === undefined || fingerprint === undefined
               ? {}
               : { idempotency: { key, fingerprint } }),

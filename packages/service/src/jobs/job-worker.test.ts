@@ -151,19 +151,6 @@ describe('the job worker', () => {
     expect(new Set(types.slice(2, -1))).toEqual(new Set(types.length > 3 ? ['job.progress'] : []));
   });
 
-  it("hands a new job's events to its own relay at once, not at the relay's next poll", async () => {
-    await relay.close();
-    // A relay that would not poll again within the test: only the hand-off can publish.
-    relay = createOutboxRelay({ outbox: jobs.outbox, transport, pollIntervalMs: 600_000 });
-    relay.start();
-    await sleep(50); // past its first poll
-    const handedOff = createJobService({ jobs, blobs, relay });
-    await startWorker();
-    const job = await handedOff.submit({ source: bytes(CANONICAL_INPUT), filename: 'plays.csv' });
-    const done = await waitFor(job.id, ['succeeded', 'failed'], 5000);
-    expect(done.status).toBe('succeeded');
-  });
-
   it('ignores a redelivery of a job that already succeeded', async () => {
     await startWorker();
     const job = await service.submit({ source: bytes(CANONICAL_INPUT) });
