@@ -212,35 +212,11 @@ export async function migrateDatabase(db: Kysely<Database>): Promise<readonly st
     // One lock per schema: databases holding several playtally schemas migrate them in parallel.
     await sql`select pg_advisory_lock(${LOCK_KEY})`.execute(connection);
     try {
-      return await retryCatalogRaces(() => migrateOn(connection, true));
+      return await migrateOn(connection, true);
     } finally {
       await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(connection);
     }
   });
-}
-
-/**
- * Kysely reads the whole catalog (every schema) to find its bookkeeping tables. A schema or table
- * dropped by someone else during that read fails it with `3F000` or `42P01`, although nothing is
- * wrong with ours: run again (each run is idempotent under the lock), up to eight times.
- */
-async function retryCatalogRaces<T>(run: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await run();
-    } catch (error) {
-      if (attempt >= attempts || !isCatalogRace(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
-  }
-}
-
-function isCatalogRace(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (code === '3F000' || code === '42P01') return true;
-  }
-  return false;
 }
 
 /** The advisory lock key of playtally's migrations in the connection's current schema. */
