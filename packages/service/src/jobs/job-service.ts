@@ -25,7 +25,7 @@ export interface JobServiceOptions {
    * The relay publishing the outbox of `jobs`: told of each commit, and asked whether the
    * backlog leaves room. Without one, events wait for a relay elsewhere to poll them.
    */
-  relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'assertAccepting'>;
+  relay?: Pick<OutboxRelay, 'claimAhead' | 'publish' | 'notify' | 'assertAccepting'>;
   /** Uploads past this many bytes are refused with `PAYLOAD_TOO_LARGE`. @default 1073741824 (1 GiB) */
   maxUploadBytes?: number;
   /**
@@ -205,7 +205,6 @@ export function createJobService(options: JobServiceOptions): JobService {
       const id = uuidv7();
       const log = logger.child({ jobId: id });
       let job: Job;
-      const outbox: OutgoingEvent[] = [];
       try {
         const onInvalid =
           (typeof input.onInvalid === 'function' ? await input.onInvalid() : input.onInvalid) ??
@@ -264,7 +263,10 @@ export function createJobService(options: JobServiceOptions): JobService {
         await blobs.delete(blob.key).catch(() => {});
         throw error;
       }
-      relay?.publish(outbox);
+      // Woken, the relay claims the job's events from the store now rather than at its next
+      // poll. Not claimed ahead: should this process die before publishing them, another
+      // relay takes them at its next poll, not after a claim's lease.
+      relay?.notify();
       log.info({ sizeBytes: blob.size, filename: job.filename }, 'job queued');
       return job;
     },

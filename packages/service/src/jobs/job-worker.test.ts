@@ -151,6 +151,19 @@ describe('the job worker', () => {
     expect(new Set(types.slice(2, -1))).toEqual(new Set(types.length > 3 ? ['job.progress'] : []));
   });
 
+  it("wakes its relay when a job is queued: the job starts without waiting for the relay's poll", async () => {
+    await relay.close();
+    // A relay that would not poll again within the test: only the wake-up can publish.
+    relay = createOutboxRelay({ outbox: jobs.outbox, transport, pollIntervalMs: 600_000 });
+    relay.start();
+    await sleep(50); // past its first poll
+    const woken = createJobService({ jobs, blobs, relay });
+    await startWorker();
+    const job = await woken.submit({ source: bytes(CANONICAL_INPUT), filename: 'plays.csv' });
+    const done = await waitFor(job.id, ['succeeded', 'failed'], 5000);
+    expect(done.status).toBe('succeeded');
+  });
+
   it('ignores a redelivery of a job that already succeeded', async () => {
     await startWorker();
     const job = await service.submit({ source: bytes(CANONICAL_INPUT) });
