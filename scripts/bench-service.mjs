@@ -141,11 +141,18 @@ try {
       systems.push({ workers, system, best: null });
     }
     let cli = null;
+    // What two cores give the engine itself here: the ceiling of a second worker's speed-up.
+    let cliTwo = null;
     for (let round = 0; round < repeat; round += 1) {
       const cliArgs = [CLI, 'aggregate', input, '-o', cliOut, '--threads', '1'];
       const ms = await timeCommand(process.execPath, cliArgs);
       if (!cli || ms < cli.ms) cli = { ms };
-      const line = [`round ${round + 1}: CLI (1 thread) ${formatMs(ms)}`];
+      const twoArgs = [CLI, 'aggregate', input, '-o', `${cliOut}.2t`, '--threads', '2'];
+      const twoMs = await timeCommand(process.execPath, twoArgs);
+      if (!cliTwo || twoMs < cliTwo.ms) cliTwo = { ms: twoMs };
+      const line = [
+        `round ${round + 1}: CLI (1 thread) ${formatMs(ms)}, CLI (2 threads) ${formatMs(twoMs)}`,
+      ];
       for (const entry of systems) {
         const run = await runJob(
           entry.system.baseUrl,
@@ -163,8 +170,18 @@ try {
     }
     const expected = await fileDigest(cliOut);
     const one = systems[0].best;
+    const sameTwo = (await fileDigest(`${cliOut}.2t`)).sha256 === expected.sha256;
+    if (!sameTwo) process.exitCode = 1;
     const rowsOut = [
       ['CLI `playtally aggregate --threads 1`', formatMs(cli.ms), '', '1.00', '', 'reference'],
+      [
+        'CLI `--threads 2` (what 2 cores give the engine)',
+        formatMs(cliTwo.ms),
+        (cli.ms / cliTwo.ms).toFixed(2),
+        (cliTwo.ms / cli.ms).toFixed(2),
+        'ceiling of a second worker on this machine',
+        sameTwo ? 'identical' : 'DIFFERENT',
+      ],
     ];
     for (const { workers, best } of systems) {
       const same = best.digest.sha256 === expected.sha256 && best.digest.size === expected.size;

@@ -135,9 +135,10 @@ describe.skipIf(!available)('split jobs across worker processes (RabbitMQ, Postg
     });
     const result = await fetch(`${api.url}/v1/jobs/${job.id}/result`);
     expect(Buffer.from(await result.arrayBuffer()).equals(expected)).toBe(true);
-    // Nothing of the parts is left: neither the killed run's nor any finished part's.
-    const partials = await readdir(join(directory, 'blobs', 'partials')).catch(() => []);
-    expect(partials.filter((name) => !name.startsWith('.tmp-'))).toEqual([]);
+    // Nothing of the parts is left: neither the killed run's (a partial result stored but not
+    // recorded, or the temporary file of one being stored) nor any finished part's.
+    const blobFolders = await readdir(join(directory, 'blobs'));
+    expect(blobFolders.filter((name) => name.startsWith('partials-'))).toEqual([]);
   }, 240_000);
 
   it('fails a split job with the exact line of its first bad row, and cancels every part', async () => {

@@ -12,6 +12,7 @@ import {
   type BlobRange,
   type BlobStore,
   type ByteSource,
+  checkBlobPrefix,
   checkBlobRange,
   isPlaytallyError,
   newBlobKey,
@@ -20,6 +21,7 @@ import {
   parseBlobKey,
 } from '@playtally/service';
 import { meterSource } from './metered-source.js';
+import { deleteFolder } from './prefix-deletion.js';
 import { classifyS3Error, type S3Location, s3StoreError } from './s3-errors.js';
 import { readStreamOf } from './s3-read-stream.js';
 import { MAX_SINGLE_PUT_BYTES, putObjectStream, uploadObject } from './s3-upload.js';
@@ -232,6 +234,15 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
       } catch (error) {
         if (isMissingObject(error)) return;
         throw fail(error, `deleting ${key}`);
+      }
+    },
+
+    async deletePrefix(blobPrefix: string): Promise<void> {
+      checkBlobPrefix(blobPrefix);
+      try {
+        await deleteFolder(client, bucket, objectKeyOf(blobPrefix));
+      } catch (error) {
+        throw fail(error, `deleting the blobs under ${blobPrefix}/`);
       }
     },
 

@@ -3,7 +3,19 @@ import type { JobPart } from '../domain/job-part.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
 
-/** Removes the partial results of a split job's parts (missing ones are fine). */
+/**
+ * The blob prefix of a split job's partial results (`partials-<job id>`), so that they can be
+ * removed together, those of runs that died before recording theirs included.
+ */
+export function partialsPrefix(jobId: string): string {
+  return `partials-${jobId}`;
+}
+
+/**
+ * Removes the partial results of a split job's parts (missing ones are fine): the recorded ones,
+ * and, where the store can, everything under the job's {@link partialsPrefix} (a run killed
+ * after storing its partial result, or in the middle of storing it, leaves one unrecorded).
+ */
 export async function deletePartials(
   jobs: JobStore,
   blobs: BlobStore,
@@ -13,6 +25,7 @@ export async function deletePartials(
   for (const part of parts) {
     if (part.runKey !== null) await blobs.delete(part.runKey).catch(() => {});
   }
+  await blobs.deletePrefix?.(partialsPrefix(jobId)).catch(() => {});
 }
 
 /** What the parts of a split job decide, so far. */

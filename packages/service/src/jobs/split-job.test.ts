@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -21,6 +21,7 @@ import { createMemoryJobStore } from '../stores/memory-job-store.js';
 import { createMemoryMessageStore } from '../stores/memory-message-store.js';
 import { createJobService, type JobService } from './job-service.js';
 import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
+import { partialsPrefix } from './partials.js';
 
 /*
  * Split jobs end to end in one process: uploads larger than a tiny split size become parts
@@ -154,6 +155,26 @@ async function stored(prefix: string): Promise<string[]> {
   return names.filter((name) => !name.startsWith('.tmp-'));
 }
 
+/**
+ * Every file of every job's partial results (temporary ones included) once they are all gone,
+ * or those left after a few seconds.
+ */
+async function leftOverPartials(): Promise<string[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const folders = (await readdir(join(directory, 'blobs')).catch(() => [])).filter((name) =>
+      name.startsWith('partials-'),
+    );
+    const files: string[] = [];
+    for (const folder of folders) {
+      const names = await readdir(join(directory, 'blobs', folder)).catch(() => []);
+      files.push(folder, ...names.map((name) => `${folder}/${name}`));
+    }
+    if (files.length === 0 || Date.now() > deadline) return files;
+    await sleep(20);
+  }
+}
+
 /** The blobs under a prefix once they are all gone, or those left after a few seconds. */
 async function leftOver(prefix: string): Promise<string[]> {
   const deadline = Date.now() + 5000;
@@ -168,6 +189,31 @@ const submit = (text: string, onInvalid: 'fail' | 'skip' = 'fail') =>
   service.submit({ source: [Buffer.from(text)], filename: 'plays.csv', onInvalid });
 
 describe('a job larger than the split size', () => {
+  it('removes, when it ends, what runs killed while storing or before recording a partial result left', async () => {
+    const text = tricky(1500);
+    const job = await submit(text);
+    // What dead runs leave: a partial result stored but never recorded with its part, and the
+    // temporary file of one killed in the middle of storing it.
+    const stray = await blobs.put([Buffer.from("a dead run's partial")], {
+      prefix: partialsPrefix(job.id),
+    });
+    await writeFile(
+      join(directory, 'blobs', partialsPrefix(job.id), '.tmp-7d5e3f4c-1111-4222-8333-444455556666'),
+      'half written',
+    );
+    await startWorkers(1);
+    // The part tasks went out before any worker listened: have them asked for again.
+    await createReconciler({
+      jobs,
+      messages: createMemoryMessageStore(),
+      olderThanMs: 0,
+    }).runOnce();
+    const done = await waitFor(job.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(await leftOverPartials()).toEqual([]);
+    expect(await blobs.stat(stray.key)).toBeUndefined();
+  });
+
   it('is split into parts whose merge is byte-identical to one run, partials removed', async () => {
     const text = tricky(3000);
     const expected = await reference(text);
@@ -197,7 +243,7 @@ describe('a job larger than the split size', () => {
       totalBytes: Buffer.byteLength(text),
       rowsRead: 3000,
     });
-    expect(await leftOver('partials')).toEqual([]);
+    expect(await leftOverPartials()).toEqual([]);
     expect(await leftOver('uploads')).toEqual([]);
     const types = events.filter((e) => e.subject === job.id).map((e) => e.type);
     expect(types[0]).toBe('job.queued');
@@ -226,7 +272,7 @@ describe('a job larger than the split size', () => {
     expect(job.parts?.total).toBeGreaterThan(3);
     const failed = await waitFor(job.id, ['failed', 'succeeded']);
     expect(failed.error).toEqual({ code: 'INVALID_ROW', message: expected });
-    expect(await leftOver('partials')).toEqual([]);
+    expect(await leftOverPartials()).toEqual([]);
     expect(await stored('results')).toEqual([]);
   });
 
@@ -259,7 +305,7 @@ describe('a job larger than the split size', () => {
       await sleep(10);
     expect(workers.map((w) => w.running())).toEqual([[], []]);
     expect((await jobs.get(job.id))?.status).toBe('cancelled');
-    expect(await leftOver('partials')).toEqual([]);
+    expect(await leftOverPartials()).toEqual([]);
     expect(await stored('results')).toEqual([]);
     expect(await leftOver('uploads')).toEqual([]);
   });
@@ -291,7 +337,7 @@ describe('a job larger than the split size', () => {
     expect(await resultText(done)).toBe(expected.text);
     expect(done.statistics?.rowsRead).toBe(3000);
     expect(done.progress.rowsRead).toBe(3000);
-    expect(await leftOver('partials')).toEqual([]);
+    expect(await leftOverPartials()).toEqual([]);
   });
 
   it('settles a job whose parts went quiet: the reconciler asks again for what is missing', async () => {

@@ -27,7 +27,7 @@ import { type TopicNames, WORKER_SOURCE } from '../events/topics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { WorkerJob } from '../worker/create-worker.js';
-import { decideSplit, deletePartials } from './partials.js';
+import { decideSplit, deletePartials, partialsPrefix } from './partials.js';
 import { createProgressThrottle } from './progress-throttle.js';
 
 /** What the split runs borrow from the job worker that hosts them. */
@@ -188,7 +188,10 @@ export function createSplitRuns(context: SplitRunContext): SplitRuns {
       const statistics = await aggregateRange(job, part, runPath, task.signal, onProgress);
       await reporting;
       runKey = (
-        await blobs.put(createReadStream(runPath), { prefix: 'partials', signal: task.signal })
+        await blobs.put(createReadStream(runPath), {
+          prefix: partialsPrefix(job.id),
+          signal: task.signal,
+        })
       ).key;
       const done = await recordPart(job, index, {
         status: 'done',

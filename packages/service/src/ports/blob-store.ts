@@ -61,6 +61,13 @@ export interface BlobStore {
   /** Removes the blob; a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**
+   * Removes every blob under `prefix` (the keys `<prefix>/…` that `put` with that prefix gave)
+   * and every unfinished write there: what a process that died in the middle of a `put`, or
+   * before recording the key it got, left behind. Idempotent; rejects with `INVALID_INPUT` for
+   * a prefix `put` would refuse. Stores without it leave such residue to an operator.
+   */
+  deletePrefix?(prefix: string): Promise<void>;
+  /**
    * Resolves when the backend can be used now (the directory or bucket exists and accepts
    * this process's credentials); rejects with `STORE_ERROR` saying why not. Readiness checks
    * call it. Optional: stores without a way to check leave it out.

@@ -28,6 +28,16 @@ export interface BlobKeyParts {
  * ```
  */
 export function newBlobKey(prefix: string = DEFAULT_BLOB_PREFIX): BlobKeyParts & { key: string } {
+  checkBlobPrefix(prefix);
+  const id = randomUUID();
+  return { key: `${prefix}/${id}`, prefix, id };
+}
+
+/**
+ * Throws `INVALID_INPUT` unless `prefix` is 1-64 letters, digits or `-`: the prefixes keys are
+ * made with (see {@link newBlobKey}), which a store may use as a folder or key prefix.
+ */
+export function checkBlobPrefix(prefix: string): void {
   if (!PREFIX.test(prefix)) {
     throw new PlaytallyError(
       'INVALID_INPUT',
@@ -35,8 +45,6 @@ export function newBlobKey(prefix: string = DEFAULT_BLOB_PREFIX): BlobKeyParts &
       { details: { prefix } },
     );
   }
-  const id = randomUUID();
-  return { key: `${prefix}/${id}`, prefix, id };
 }
 
 /**

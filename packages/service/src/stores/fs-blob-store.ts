@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ByteSource, PlaytallyError, sourceChunks } from '@playtally/core';
 import type { BlobInfo, BlobRange, BlobStore, PutBlobOptions } from '../ports/blob-store.js';
-import { newBlobKey, parseBlobKey } from './blob-keys.js';
+import { checkBlobPrefix, newBlobKey, parseBlobKey } from './blob-keys.js';
 import { checkBlobRange } from './blob-range.js';
 import { expectedBytesError } from './expected-bytes.js';
 import { probeWritable } from './storage-probe.js';
@@ -114,6 +114,12 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
     async delete(key: string): Promise<void> {
       const path = pathOf(key);
       if (path !== undefined) await rm(path, { force: true });
+    },
+
+    async deletePrefix(prefix: string): Promise<void> {
+      checkBlobPrefix(prefix);
+      // The prefix's folder, temporary files of unfinished puts included.
+      await rm(join(root, prefix), { recursive: true, force: true });
     },
 
     async ping(): Promise<void> {

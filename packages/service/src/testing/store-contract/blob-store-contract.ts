@@ -77,8 +77,8 @@ async function bytesOf(readable: Readable): Promise<Buffer> {
 /**
  * The behaviour every {@link BlobStore} must show, as a vitest suite: a multi-MiB streamed round
  * trip from every `ByteSource` form, byte-range reads, `maxBytes` and abort leaving nothing
- * behind, `NOT_FOUND` for unknown or malicious keys, idempotent delete, and `ping` where the
- * store has one.
+ * behind, `NOT_FOUND` for unknown or malicious keys, idempotent delete, and `deletePrefix` and
+ * `ping` where the store has them.
  *
  * @example
  * ```ts
@@ -313,6 +313,28 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
         return;
       }
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('deletes every blob under a prefix, and nothing under another', async (context) => {
+      if (store.deletePrefix === undefined) {
+        context.skip('the store has no deletePrefix');
+        return;
+      }
+      const doomed = [
+        await store.put([Buffer.from('a')], { prefix: 'job-1' }),
+        await store.put([Buffer.from('bb')], { prefix: 'job-1' }),
+      ];
+      // A prefix that starts with the other one's name is another prefix.
+      const kept = await store.put([Buffer.from('ccc')], { prefix: 'job-10' });
+      await store.deletePrefix('job-1');
+      for (const blob of doomed) expect(await store.stat(blob.key)).toBeUndefined();
+      expect(await store.stat(kept.key)).toEqual(kept);
+      await store.deletePrefix('job-1');
+      await store.deletePrefix('never-used');
+      await expect(store.deletePrefix('../job-10')).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+      });
+      expect(await bytesOf(await store.read(kept.key))).toEqual(Buffer.from('ccc'));
     });
 
     it('deletes idempotently', async () => {
