@@ -22,6 +22,7 @@ import type { DatabaseGate } from '../worker/database-gate.js';
 import type { RunCounts } from '../workers/worker-status.js';
 import { aggregateBlob } from './aggregate-to-blob.js';
 import { createProgressThrottle } from './progress-throttle.js';
+import { recordSucceeded } from './record-success.js';
 import { createSplitRuns } from './split-runs.js';
 
 /** Options of {@link createJobWorker}. */
@@ -269,25 +270,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       progressIntervalMs: Math.min(250, intervalMs),
     });
     await reporting;
-    const patch = {
-      status: 'succeeded',
-      resultKey,
-      statistics,
-      progress: {
-        bytesRead: statistics.bytesRead,
-        totalBytes: job.sizeBytes,
-        rowsRead: statistics.rowsRead,
-      },
-      finishedAt: new Date().toISOString(),
-    } as const;
-    let succeeded = await stored(() =>
-      jobs.transition(job.id, ['processing'], patch, { lease: lease() }),
-    );
-    if (!succeeded) {
-      // A retried commit after a lost connection may find its own first try already applied.
-      const current = await stored(() => jobs.get(job.id));
-      if (current?.status === 'succeeded' && current.resultKey === resultKey) succeeded = current;
-    }
+    const succeeded = await recordSucceeded(jobs, stored, job, { resultKey, statistics }, lease);
     if (!succeeded) {
       // Cancelled, or taken over by another run, while the result was being written.
       await blobs.delete(resultKey);

@@ -29,6 +29,7 @@ import type { JobStore } from '../ports/job-store.js';
 import type { WorkerJob } from '../worker/create-worker.js';
 import { decideSplit, deletePartials, partialsPrefix } from './partials.js';
 import { createProgressThrottle } from './progress-throttle.js';
+import { recordSucceeded } from './record-success.js';
 
 /** What the split runs borrow from the job worker that hosts them. */
 export interface SplitRunContext {
@@ -314,24 +315,7 @@ export function createSplitRuns(context: SplitRunContext): SplitRuns {
       const merged = await merge(fresh, outcome.parts, task.signal);
       resultKey = merged.resultKey;
       const { statistics } = merged;
-      const patch = {
-        status: 'succeeded',
-        resultKey,
-        statistics,
-        progress: {
-          bytesRead: statistics.bytesRead,
-          totalBytes: job.sizeBytes,
-          rowsRead: statistics.rowsRead,
-        },
-        finishedAt: new Date().toISOString(),
-      } as const;
-      let succeeded = await stored(() =>
-        jobs.transition(job.id, ['processing'], patch, { lease: held.current() }),
-      );
-      if (!succeeded) {
-        const current = await stored(() => jobs.get(job.id));
-        if (current?.status === 'succeeded' && current.resultKey === resultKey) succeeded = current;
-      }
+      const succeeded = await recordSucceeded(jobs, stored, job, merged, () => held.current());
       if (!succeeded) {
         await blobs.delete(resultKey);
         return log.info('job stopped or fenced off before its result was recorded; discarded');
