@@ -138,7 +138,13 @@ export function createTopicAdmin(kafka: Kafka, options: ResolvedKafkaOptions): T
     },
     async endOffsets(topic) {
       await connected();
-      const offsets = await admin.fetchTopicOffsets(topic);
+      // A topic another process has just created may have no leader yet for a moment
+      // (NOT_LEADER_FOR_PARTITION, LEADER_NOT_AVAILABLE: retriable errors).
+      const offsets = await retryTransient(
+        () => admin.fetchTopicOffsets(topic),
+        isRetriable,
+        options.subscribeTimeoutMs,
+      );
       return offsets.map(({ partition, high }) => ({ partition, offset: high }));
     },
     async deleteGroup(groupId) {

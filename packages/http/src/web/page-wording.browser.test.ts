@@ -121,18 +121,37 @@ describe.skipIf(!available)(
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('DOM.enable');
       await cdp.send('CSS.enable');
-      const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
-      for (const selector of ['tr .filename', '.message-data']) {
-        const { nodeIds } = await cdp.send('DOM.querySelectorAll', {
-          nodeId: root.nodeId,
-          selector,
-        });
-        const fonts: { familyName: string; glyphCount: number }[] = [];
-        for (const nodeId of nodeIds) {
-          const { outerHTML } = await cdp.send('DOM.getOuterHTML', { nodeId });
-          if (!outerHTML.includes(CJK_SONG)) continue;
-          fonts.push(...(await cdp.send('CSS.getPlatformFontsForNode', { nodeId })).fonts);
+      type Font = { familyName: string; glyphCount: number };
+      /** The fonts that drew the CJK name in `selector`'s elements; `undefined` if the page redrew them meanwhile. */
+      const fontsOf = async (selector: string): Promise<Font[] | undefined> => {
+        try {
+          const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+          const { nodeIds } = await cdp.send('DOM.querySelectorAll', {
+            nodeId: root.nodeId,
+            selector,
+          });
+          const found: Font[] = [];
+          for (const nodeId of nodeIds) {
+            const { outerHTML } = await cdp.send('DOM.getOuterHTML', { nodeId });
+            if (!outerHTML.includes(CJK_SONG)) continue;
+            found.push(...(await cdp.send('CSS.getPlatformFontsForNode', { nodeId })).fonts);
+          }
+          return found;
+        } catch (error) {
+          // The page redraws its lists as events arrive: a node just found may be gone.
+          if (/could not find node|no node with given id/i.test(String(error))) return undefined;
+          throw error;
         }
+      };
+      for (const selector of ['tr .filename', '.message-data']) {
+        let fonts: Font[] = [];
+        await expect
+          .poll(async () => {
+            const read = await fontsOf(selector);
+            if (read !== undefined) fonts = read;
+            return read !== undefined;
+          }, STEP)
+          .toBe(true);
         const cjk = fonts.filter((font) => /CJK|Han|Gothic|Mincho|Hei|Song/i.test(font.familyName));
         expect(cjk, `${selector}: ${JSON.stringify(fonts)}`).not.toEqual([]);
         expect(cjk.reduce((sum, font) => sum + font.glyphCount, 0)).toBeGreaterThanOrEqual(
