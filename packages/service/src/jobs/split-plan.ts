@@ -1,4 +1,4 @@
-import type { ByteSource, RecordedBoundaries } from '@playtally/core';
+import type { ByteSource, CsvHeader, RecordedBoundaries } from '@playtally/core';
 import { createBoundaryRecorder, csvRanges, readCsvHeader, sourceChunks } from '@playtally/core';
 import type { NewJobPart } from '../domain/job-part.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -57,14 +57,24 @@ export async function planParts(
   splitBytes: number,
 ): Promise<NewJobPart[]> {
   if (recorded.size <= splitBytes || recorded.boundaries.length === 0) return [];
-  // The header scan reads no further than the header's end.
-  const stream = await blobs.read(key);
   try {
-    const header = await readCsvHeader(stream);
+    const header = await readBlobHeader(blobs, key);
     const ranges = csvRanges(recorded.boundaries, header, recorded.size);
     return ranges.length < 2 ? [] : ranges.map(({ start, end, line }) => ({ start, end, line }));
   } catch {
     return [];
+  }
+}
+
+/** The CSV header of a stored upload: the read stops at the header's end. */
+export async function readBlobHeader(
+  blobs: BlobStore,
+  key: string,
+  signal?: AbortSignal,
+): Promise<CsvHeader> {
+  const stream = await blobs.read(key);
+  try {
+    return await readCsvHeader(stream, signal === undefined ? {} : { signal });
   } finally {
     stream.destroy();
   }

@@ -8,13 +8,11 @@ import {
   type AggregateProgress,
   type AggregateStatistics,
   aggregateSourceRange,
-  type CsvHeader,
   combineRangeStatistics,
   isPlaytallyError,
   mergePartialRuns,
   type PlaytallyErrorCode,
   type RangeStatistics,
-  readCsvHeader,
 } from '@playtally/core';
 import type { Transport } from '@playtally/transport';
 import { errorFields, type Logger } from '@playtally/transport';
@@ -30,6 +28,7 @@ import type { WorkerJob } from '../worker/create-worker.js';
 import { decideSplit, deletePartials, partialsPrefix } from './partials.js';
 import { createProgressThrottle } from './progress-throttle.js';
 import { recordSucceeded } from './record-success.js';
+import { readBlobHeader } from './split-plan.js';
 
 /** What the split runs borrow from the job worker that hosts them. */
 export interface SplitRunContext {
@@ -90,15 +89,6 @@ export function createSplitRuns(context: SplitRunContext): SplitRuns {
   const runFile = (job: Job, name: string): string =>
     join(context.tempDir() ?? '.', `${job.id}-${name}-${randomUUID().slice(0, 8)}.run`);
 
-  const readHeader = async (job: Job, signal: AbortSignal): Promise<CsvHeader> => {
-    const stream = await blobs.read(job.inputKey);
-    try {
-      return await readCsvHeader(stream, { signal });
-    } finally {
-      stream.destroy();
-    }
-  };
-
   /** Aggregates `[start, end)` of the upload into a local run file. */
   const aggregateRange = async (
     job: Job,
@@ -107,7 +97,7 @@ export function createSplitRuns(context: SplitRunContext): SplitRuns {
     signal: AbortSignal,
     onProgress?: (progress: AggregateProgress) => void,
   ): Promise<RangeStatistics> => {
-    const header = await readHeader(job, signal);
+    const header = await readBlobHeader(blobs, job.inputKey, signal);
     const source = await blobs.read(job.inputKey, { start: range.start, end: range.end });
     const tempDir = context.tempDir();
     try {
