@@ -12,20 +12,25 @@ export function partialsPrefix(jobId: string): string {
 }
 
 /**
- * Removes the partial results of a split job's parts (missing ones are fine): the recorded ones,
- * and, where the store can, everything under the job's {@link partialsPrefix} (a run killed
- * after storing its partial result, or in the middle of storing it, leaves one unrecorded).
+ * Removes the partial results of a split job's parts (missing ones are fine): where the store
+ * can, everything under the job's {@link partialsPrefix} at once (a run killed after storing its
+ * partial result, or in the middle of storing it, leaves one unrecorded), and one by one the
+ * recorded ones it does not cover (a store without `deletePrefix`, or keys stored elsewhere by
+ * an earlier version).
  */
 export async function deletePartials(
   jobs: JobStore,
   blobs: BlobStore,
   jobId: string,
 ): Promise<void> {
+  const prefix = partialsPrefix(jobId);
+  const swept = blobs.deletePrefix !== undefined;
   const parts = await jobs.listParts(jobId).catch(() => []);
   for (const part of parts) {
-    if (part.runKey !== null) await blobs.delete(part.runKey).catch(() => {});
+    if (part.runKey === null || (swept && part.runKey.startsWith(`${prefix}/`))) continue;
+    await blobs.delete(part.runKey).catch(() => {});
   }
-  await blobs.deletePrefix?.(partialsPrefix(jobId)).catch(() => {});
+  await blobs.deletePrefix?.(prefix).catch(() => {});
 }
 
 /** What the parts of a split job decide, so far. */
