@@ -13,7 +13,7 @@ import {
   type Transport,
   UnrecoverableError,
 } from '@playtally/transport';
-import { probeTcp, requireService } from '@playtally/transport/testing';
+import { probeTcp, requireService, waitUntil } from '@playtally/transport/testing';
 import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { CloudEvent as SdkEvent } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,14 +47,6 @@ function sdkRead(message: GetMessage): SdkEvent<unknown> {
   const event = new SdkEvent({ ...attributes, datacontenttype: contentType, data }, false);
   expect(event.validate()).toBe(true);
   return event;
-}
-
-async function until(done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Takes `count` messages off `queue`, waiting for them. */
@@ -159,7 +151,11 @@ describe.skipIf(!available)('amqp interoperability with the cloudevents SDK and 
       headers: { ...plain, cloudEvents_id: 'bad-json' },
     });
     await send(wrapTopic, '{"legacy":true}', { messageId: 'legacy-7' });
-    await until(() => handled.length >= 4 && wrapped.length >= 1);
+    await waitUntil(
+      () => handled.length >= 4 && wrapped.length >= 1,
+      30_000,
+      () => `4 handled (have ${handled.length}) and 1 wrapped (have ${wrapped.length})`,
+    );
     deadLetters.push(
       ...(await take(channel, groupQueueName(deadLetterTopic(topic), 'interop'), 3)),
     );

@@ -11,7 +11,7 @@ import {
   type Transport,
   UnrecoverableError,
 } from '@playtally/transport';
-import { requireService } from '@playtally/transport/testing';
+import { requireService, waitUntil } from '@playtally/transport/testing';
 import { Kafka as KafkaBinding, CloudEvent as SdkEvent } from 'cloudevents';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,19 +41,15 @@ async function readRaw(kafka: Kafka, topic: string, count: number): Promise<Kafk
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
-    await until(() => records.length >= count);
+    await waitUntil(
+      () => records.length >= count,
+      45_000,
+      () => `${count} records on ${topic} (have ${records.length})`,
+    );
   } finally {
     await consumer.disconnect();
   }
   return records;
-}
-
-async function until(done: () => boolean, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** The SDK's reading of a raw record, validated. */
@@ -138,7 +134,12 @@ describe.skipIf(!available)('kafka interoperability with the cloudevents SDK and
     await send(topic, '{"n":', { ...plain, ce_id: 'bad-json', 'content-type': 'application/json' });
     await send(topic, '{}', { ...plain, ce_id: 'bad-time', ce_time: 'yesterday' });
     await send(wrapTopic, '{"legacy":true}', { traceid: 'trace-6' });
-    await until(() => handled.length >= 3 && deadLetters.length >= 4 && wrapped.length >= 1);
+    await waitUntil(
+      () => handled.length >= 3 && deadLetters.length >= 4 && wrapped.length >= 1,
+      45_000,
+      () =>
+        `3 handled (have ${handled.length}), 4 dead letters (have ${deadLetters.length}), 1 wrapped (have ${wrapped.length})`,
+    );
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import {
   type Transport,
   UnrecoverableError,
 } from '@playtally/transport';
-import { probeTcp, requireService } from '@playtally/transport/testing';
+import { probeTcp, requireService, waitUntil } from '@playtally/transport/testing';
 import { CloudEvent as SdkEvent } from 'cloudevents';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,14 +49,6 @@ function sdkRead(fields: Record<string, string>): SdkEvent<unknown> {
   const event = new SdkEvent({ ...attributes, data }, false);
   expect(event.validate()).toBe(true);
   return event;
-}
-
-async function until(done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe.skipIf(!available)('redis interoperability with the cloudevents SDK and ioredis', () => {
@@ -116,7 +108,12 @@ describe.skipIf(!available)('redis interoperability with the cloudevents SDK and
     await redis.xadd(topic, '*', 'payload', '{"legacy":true}');
     await redis.xadd(topic, '*', 'ce_id', 'bad-json', ...plain, 'data', '{"n":');
     await redis.xadd(wrapTopic, '*', 'data', '{"legacy":true}');
-    await until(() => handled.length >= 3 && deadLetters.length >= 3 && wrapped.length >= 1);
+    await waitUntil(
+      () => handled.length >= 3 && deadLetters.length >= 3 && wrapped.length >= 1,
+      30_000,
+      () =>
+        `3 handled (have ${handled.length}), 3 dead letters (have ${deadLetters.length}), 1 wrapped (have ${wrapped.length})`,
+    );
   });
 
   afterAll(async () => {

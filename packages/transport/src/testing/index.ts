@@ -2,5 +2,7 @@
 // devDependency). It is deliberately not a peer dependency: package managers resolve optional
 // peers into production installs (`pnpm deploy --prod`), which would ship vitest, vite and
 // esbuild in every runtime image.
+
+export { waitUntil } from './contract/helpers.js';
 export * from './contract/index.js';
 export * from './services.js';
